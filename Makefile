@@ -1,0 +1,90 @@
+# Makefile: builds every program in cmd/ into bin/, libcommon, the tests, and installs.
+#
+# A program is a folder cmd/ts-NAME/ whose .c files (and those of its
+# subfolders) link with libcommon. Its extra flags and libraries live in
+# cmd/ts-NAME/local.mk as ts-NAME_CFLAGS and ts-NAME_LIBS, so adding a
+# program touches no other file. Likewise a unit test tests/unit/test_X.c may
+# name extra objects and libraries in tests/unit/test_X.mk.
+
+include config.mk
+
+ifeq ($(SANITIZE),1)
+OUT := $(BUILD)/bin
+else
+OUT := bin
+endif
+
+PROGS      := $(notdir $(patsubst %/,%,$(wildcard cmd/ts-*/)))
+LIB_SRC    := $(wildcard libcommon/*.c)
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIBCOMMON  := $(BUILD)/libcommon.a
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC  := $(wildcard bench/*/*.c)
+MANPAGES   := $(wildcard man/*.[1-8])
+
+-include $(wildcard cmd/*/local.mk)
+-include $(wildcard tests/unit/*.mk)
+
+all: $(PROGS:%=$(OUT)/%)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+define PROG_template
+$(1)_SRC := $$(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c)
+$(1)_OBJ := $$($(1)_SRC:%.c=$(BUILD)/%.o)
+$(BUILD)/cmd/$(1)/%.o: CFLAGS += $$($(1)_CFLAGS)
+$(OUT)/$(1): $$($(1)_OBJ) $(LIBCOMMON)
+	@mkdir -p $$(@D)
+	$(CC) $(LDFLAGS) -o $$@ $$($(1)_OBJ) $(LIBCOMMON) $$($(1)_LIBS) $(COMMON_LIBS)
+-include $$($(1)_OBJ:.o=.d)
+endef
+$(foreach p,$(PROGS),$(eval $(call PROG_template,$(p))))
+
+define TEST_template
+$(BUILD)/tests/$(1): $(BUILD)/tests/unit/$(1).o $$($(1)_OBJS:%=$(BUILD)/%) $(LIBCOMMON)
+	@mkdir -p $$(@D)
+	$(CC) $(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $(COMMON_LIBS)
+$(BUILD)/tests/unit/$(1).o: CFLAGS += $$($(1)_CFLAGS)
+endef
+$(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call TEST_template,$(t))))
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+
+tests: $(UNIT_BIN)
+
+# make check: build everything, run every unit and end-to-end test, and end
+# with one line "N passed, N failed". TESTS=pattern narrows the run.
+check: all tests
+	@TS_BIN=$(CURDIR)/$(OUT) TS_BUILD=$(CURDIR)/$(BUILD) sh tests/run $(TESTS)
+
+bench: all
+	@sh bench/run
+
+soak: all tests
+	@TS_BIN=$(CURDIR)/$(OUT) TS_BUILD=$(CURDIR)/$(BUILD) TS_SOAK=1 sh tests/run soak
+
+demo: all
+	@sh scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(USERUNITDIR)
+	install -m 755 $(PROGS:%=$(OUT)/%) $(DESTDIR)$(BINDIR)
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for u in systemd/system/*; do [ -f "$$u" ] && \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}; done; true
+	for u in systemd/user/*; do [ -f "$$u" ] && \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(USERUNITDIR)/$${u##*/}; done; true
+
+clean:
+	rm -rf bin build build-san tests/out
+
+.PHONY: all tests check bench soak demo install clean

@@ -1,0 +1,236 @@
+/* bus.c: endpoint resolution and bus sockets */
+#include "bus.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+static void *ctx;
+
+#define ERR(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+static int
+resolve_tcp(const char *spec, struct ts_bus_ep *ep, char *err, size_t errlen)
+{
+	const char *hp = spec + 6, *colon;
+	char host[128];
+	char *end;
+	long port;
+	size_t hl;
+
+	if (*hp == '[') {
+		const char *rb = strchr(hp, ']');
+		if (!rb || rb[1] != ':')
+			ERR("bad bus endpoint '%s': expected tcp://[ADDR]:PORT", spec);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(hp, ':');
+	}
+	if (!colon || colon == hp)
+		ERR("bad bus endpoint '%s': expected tcp://HOST:PORT", spec);
+	hl = (size_t)(colon - hp);
+	if (hl >= sizeof host)
+		ERR("bad bus endpoint '%s': host too long", spec);
+	memcpy(host, hp, hl);
+	host[hl] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port < 1 || port > 65533)
+		ERR("bad bus endpoint '%s': port must be 1..65533 (it uses PORT..PORT+2)", spec);
+	ep->tcp = 1;
+	snprintf(ep->host, sizeof ep->host, "%s", host);
+	snprintf(ep->pub, sizeof ep->pub, "tcp://%s:%ld", host, port);
+	snprintf(ep->sub, sizeof ep->sub, "tcp://%s:%ld", host, port + 1);
+	snprintf(ep->ctl, sizeof ep->ctl, "tcp://%s:%ld", host, port + 2);
+	return 0;
+}
+
+static int
+resolve_dir(const char *dir, struct ts_bus_ep *ep, char *err, size_t errlen)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 0)
+		ERR("bad bus endpoint: empty directory");
+	/* a Unix socket path holds at most 107 bytes */
+	if (n + sizeof "/pub" > 100)
+		ERR("bus directory '%.*s' is too long for a Unix socket path", (int)n, dir);
+	ep->tcp = 0;
+	snprintf(ep->dir, sizeof ep->dir, "%.*s", (int)n, dir);
+	snprintf(ep->pub, sizeof ep->pub, "ipc://%s/pub", ep->dir);
+	snprintf(ep->sub, sizeof ep->sub, "ipc://%s/sub", ep->dir);
+	snprintf(ep->ctl, sizeof ep->ctl, "ipc://%s/ctl", ep->dir);
+	return 0;
+}
+
+int
+ts_bus_resolve(const char *opt, struct ts_bus_ep *ep, char *err, size_t errlen)
+{
+	const char *spec = opt, *xdg;
+	char dir[200];
+
+	memset(ep, 0, sizeof *ep);
+	ep->source = "-B";
+	if (!spec || !*spec) {
+		spec = getenv("TS_BUS");
+		ep->source = "TS_BUS";
+	}
+	if (spec && *spec) {
+		if (!strncmp(spec, "tcp://", 6))
+			return resolve_tcp(spec, ep, err, errlen);
+		if (!strncmp(spec, "ipc://", 6))
+			spec += 6;
+		else if (strstr(spec, "://"))
+			ERR("bad bus endpoint '%s': use a directory, ipc://DIR or tcp://HOST:PORT", spec);
+		return resolve_dir(spec, ep, err, errlen);
+	}
+	xdg = getenv("XDG_RUNTIME_DIR");
+	if (xdg && *xdg == '/') {
+		ep->source = "XDG_RUNTIME_DIR";
+		snprintf(dir, sizeof dir, "%s/tradesuite", xdg);
+	} else {
+		ep->source = "/tmp";
+		snprintf(dir, sizeof dir, "/tmp/tradesuite-%u", (unsigned)getuid());
+	}
+	return resolve_dir(dir, ep, err, errlen);
+}
+
+int
+ts_bus_is_local(const struct ts_bus_ep *ep)
+{
+	const char *h = ep->host;
+
+	if (!ep->tcp)
+		return 1;
+	return !strncmp(h, "127.", 4) || !strcmp(h, "localhost") ||
+	    !strcmp(h, "[::1]") || !strcmp(h, "::1");
+}
+
+int
+ts_bus_mkdir(const struct ts_bus_ep *ep)
+{
+	char path[sizeof ep->dir];
+
+	if (ep->tcp)
+		return 0;
+	snprintf(path, sizeof path, "%s", ep->dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int
+ts_bus_hwm(void)
+{
+	const char *s = getenv("TS_BUS_HWM");
+	long v;
+
+	if (s && *s && (v = strtol(s, NULL, 10)) >= 0 && v <= 100000000)
+		return (int)v;
+	return 100000;
+}
+
+void *
+ts_bus_ctx(void)
+{
+	if (!ctx) {
+		ctx = zmq_ctx_new();
+		if (!ctx)
+			ts_die_errno(TS_EXIT_TEMP, "cannot create a ZeroMQ context");
+	}
+	return ctx;
+}
+
+void
+ts_bus_term(void)
+{
+	if (ctx)
+		zmq_ctx_term(ctx);
+	ctx = NULL;
+}
+
+void
+ts_bus_sockopts(void *sock, int type)
+{
+	int hwm = ts_bus_hwm(), one = 1, linger = 2000;
+
+	if (type == ZMQ_PUB || type == ZMQ_XPUB)
+		zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	if (type == ZMQ_SUB || type == ZMQ_XSUB || type == ZMQ_XPUB)
+		zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+	if (type == ZMQ_XSUB)
+		zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+	zmq_setsockopt(sock, ZMQ_IPV6, &one, sizeof one);
+	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+}
+
+static void *
+connected(int type, const char *endpoint)
+{
+	void *s = zmq_socket(ts_bus_ctx(), type);
+
+	if (!s)
+		ts_die(TS_EXIT_TEMP, "cannot create a bus socket: %s", zmq_strerror(errno));
+	ts_bus_sockopts(s, type);
+	if (zmq_connect(s, endpoint) < 0)
+		ts_die(TS_EXIT_TEMP, "cannot connect to '%s': %s", endpoint,
+		    zmq_strerror(errno));
+	return s;
+}
+
+void *ts_bus_pub(const struct ts_bus_ep *ep) { return connected(ZMQ_PUB, ep->pub); }
+void *ts_bus_producer(const struct ts_bus_ep *ep) { return connected(ZMQ_XPUB, ep->pub); }
+void *ts_bus_sub(const struct ts_bus_ep *ep) { return connected(ZMQ_SUB, ep->sub); }
+
+void
+ts_bus_close(void **sock)
+{
+	if (*sock)
+		zmq_close(*sock);
+	*sock = NULL;
+}
+
+int
+ts_bus_subscribe(void *sub, const char *topic)
+{
+	return zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
+}
+
+int
+ts_bus_unsubscribe(void *sub, const char *topic)
+{
+	return zmq_setsockopt(sub, ZMQ_UNSUBSCRIBE, topic, strlen(topic));
+}
+
+int
+ts_bus_sub_event(void *xpub, char *topic, size_t n, int *on, int flags)
+{
+	char buf[512];
+	int r = zmq_recv(xpub, buf, sizeof buf, flags);
+	size_t len;
+
+	if (r < 0)
+		return -1;
+	len = (size_t)r;
+	if (len == 0 || len > sizeof buf || (buf[0] != 0 && buf[0] != 1) || len > n)
+		return 1;
+	*on = buf[0];
+	memcpy(topic, buf + 1, len - 1);
+	topic[len - 1] = '\0';
+	return 0;
+}
