@@ -35,4 +35,4 @@ GTK_CFLAGS  = $(shell pkg-config --cflags gtk4 libadwaita-1 libpanel-1)
 GTK_LIBS    = $(shell pkg-config --libs gtk4 libadwaita-1 libpanel-1)
 
 # Every program links libcommon and these.
-COMMON_LIBS = $(ZMQ_LIBS) $(JQ_LIBS) -lm
+COMMON_LIBS = $(ZMQ_LIBS) $(JQ_LIBS) $(CURL_LIBS) -lm

@@ -1,0 +1,27 @@
+/* http.h: blocking HTTP GET/POST with libcurl, for cold paths (snapshots,
+ * history, webhooks). Programs that must not block use curl's multi API. */
+#ifndef TS_HTTP_H
+#define TS_HTTP_H
+
+#include <stddef.h>
+
+struct ts_http_resp {
+	long status;   /* HTTP status, 0 when no response */
+	char *body;    /* NUL-terminated; caller frees with ts_http_resp_free */
+	size_t len;
+	long retry_after; /* seconds from a Retry-After header, or -1 */
+	char err[256]; /* why it failed when status is 0 */
+};
+
+/* GET url, waiting at most timeout_ms in all. TLS verifies the peer and
+ * host name. Returns 0 when a response arrived (any status), -1 when none
+ * did (resp->err says why). Bodies are capped at 64 MiB. */
+int ts_http_get(const char *url, long timeout_ms, struct ts_http_resp *resp);
+/* POST body with the given Content-Type; extra_headers is NULL or a
+ * NULL-terminated list of "Name: value" lines. */
+int ts_http_post(const char *url, const char *content_type, const char *body,
+    size_t len, const char *const *extra_headers, long timeout_ms,
+    struct ts_http_resp *resp);
+void ts_http_resp_free(struct ts_http_resp *resp);
+
+#endif
