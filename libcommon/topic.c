@@ -116,6 +116,8 @@ check(char seg[4][48], int n, int complete, const char **why)
 			FAIL("exchange must be lowercase letters, digits or '_'");
 		if (n >= 3 && !ts_sym_valid(seg[2]))
 			FAIL("symbol must be BASE-QUOTE in upper case");
+		if (!complete && n >= (strcmp(seg[0], "candles") ? 3 : 4))
+			FAIL("a wildcard ends with '/' before the last segment");
 		if (!strcmp(seg[0], "candles")) {
 			if (n >= 4 && ts_tf_us(seg[3]) < 0)
 				FAIL("unknown timeframe");
