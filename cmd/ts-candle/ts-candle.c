@@ -1,0 +1,777 @@
+/* ts-candle: trades -> exact OHLCV candles per timeframe, with REST history */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "bus.h"
+#include "candle.h"
+#include "json.h"
+#include "klines.h"
+#include "log.h"
+#include "loop.h"
+#include "map.h"
+#include "msg.h"
+#include "tm.h"
+#include "topic.h"
+
+static const char usage[] =
+"usage: ts-candle [-B ENDPOINT] [-n COUNT] [-r RATE] [-g DURATION]\n"
+"                 [--rest EXCHANGE=URL]... [--insecure]\n"
+"       ts-candle --stdin [-t TF,...] [-T] [-u] [FILE]\n"
+"\n"
+"Aggregate trades into OHLCV candles with exact decimal arithmetic.\n"
+"\n"
+"On the bus (default), ts-candle produces candles/EXCHANGE/SYMBOL/TF when\n"
+"someone subscribes to it: it subscribes to trades/EXCHANGE/SYMBOL (once\n"
+"per market), publishes a {\"type\":\"history\",\"candles\":[...]} batch from\n"
+"the exchange's REST candle endpoint, then the open candle at most RATE\n"
+"times a second and every candle once more with \"closed\":true when its\n"
+"interval ends. When the last subscriber leaves, it drops the topic.\n"
+"\n"
+"With --stdin it is a filter: trade JSON lines (plain or TOPIC<tab>JSON)\n"
+"in, candle JSON lines out: every closed candle, then at the end of input\n"
+"the open ones with \"closed\":false.\n"
+"\n"
+"Timeframes: 1s 5s 15s 1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w (UTC; weeks\n"
+"start on Monday).\n"
+"\n"
+"  -B ENDPOINT          bus directory, ipc://DIR or tcp://HOST:PORT\n"
+"  -n, --history COUNT  candles of history per topic (default 500; 0: none)\n"
+"  -r, --rate RATE      open-candle updates per second per topic (default 10;\n"
+"                       0: every trade)\n"
+"  -g, --grace DURATION close a candle this long after its interval ends, for\n"
+"                       trades still on their way (default 250ms)\n"
+"      --rest EXCHANGE=URL  the exchange's REST base, e.g.\n"
+"                       binance=http://127.0.0.1:8800 (repeatable)\n"
+"      --insecure       allow a tcp bus on a non-loopback address\n"
+"      --stdin          filter mode: read trades from FILE or stdin\n"
+"  -t, --timeframes TF,...  filter mode: timeframes to build (default 1m)\n"
+"  -T, --topic          filter mode: write TOPIC<tab>JSON lines\n"
+"  -u, --updates        filter mode: also write the open candle after each\n"
+"                       trade\n"
+"  -h, --help           show this help\n"
+"\n"
+"Exit status: 0 success (stopped by SIGINT/SIGTERM, or end of input);\n"
+"100 usage error, or in filter mode some lines were invalid (the others\n"
+"were used); 111 system error.\n";
+
+/* One candles topic: a timeframe of a market. */
+struct tfctx {
+	struct ts_candle_series s;
+	struct market *m;
+	int tf; /* index in ts_tf_names */
+	char topic[TS_TOPIC_MAX];
+	int dirty;       /* the open candle changed since it was published */
+	int64_t last_pub; /* monotonic µs of the last open-candle publication */
+	uint64_t reported_late, reported_dup;
+};
+
+struct market {
+	char ex[32], sym[48];
+	char trades_topic[TS_TOPIC_MAX];
+	struct tfctx *tf[TS_TF_COUNT];
+	int ntf;
+};
+
+struct app {
+	int filter;
+	struct ts_loop *l;
+	struct ts_pub pub;
+	void *sub;
+	struct ts_map markets; /* trades topic -> struct market * */
+	struct ts_map rest;    /* exchange -> REST base (char *) */
+	struct ts_jw w;
+	size_t hist_n;
+	int64_t gap_us, grace_us;
+	unsigned timer;
+	/* filter mode */
+	int tfs[TS_TF_COUNT], ntfs;
+	int with_topic, updates;
+	struct ts_map seqs;
+	FILE *out;
+	/* counters */
+	uint64_t trades, bad, other;
+	struct ts_ratelimit bad_rl, late_rl;
+};
+
+static volatile int out_failed;
+
+static struct market *
+market_get(struct app *a, const char *ex, const char *sym, int *created)
+{
+	char key[TS_TOPIC_MAX];
+	struct ts_map_entry *e;
+	struct market *m;
+
+	ts_topic_build(key, sizeof key, "trades", ex, sym, NULL);
+	e = ts_map_put(&a->markets, key, created);
+	if (e->v.p)
+		return e->v.p;
+	m = ts_xcalloc(1, sizeof *m);
+	snprintf(m->ex, sizeof m->ex, "%s", ex);
+	snprintf(m->sym, sizeof m->sym, "%s", sym);
+	snprintf(m->trades_topic, sizeof m->trades_topic, "%s", key);
+	e->v.p = m;
+	return m;
+}
+
+static struct tfctx *
+tf_add(struct app *a, struct market *m, int tf)
+{
+	struct tfctx *t = ts_xcalloc(1, sizeof *t);
+
+	ts_candle_series_init(&t->s, ts_tf_us(ts_tf_names[tf]), a->hist_n);
+	t->m = m;
+	t->tf = tf;
+	ts_topic_build(t->topic, sizeof t->topic, "candles", m->ex, m->sym, ts_tf_names[tf]);
+	m->tf[tf] = t;
+	m->ntf++;
+	return t;
+}
+
+static void
+tf_free(struct market *m, int tf)
+{
+	struct tfctx *t = m->tf[tf];
+
+	if (!t)
+		return;
+	if (t->s.late || t->s.dup || t->s.overflow || t->s.unfilled)
+		ts_info("'%s': %" PRIu64 " trades, %" PRIu64 " late (for closed candles), "
+		    "%" PRIu64 " already in history, %" PRIu64 " overflowing, %" PRIu64
+		    " intervals not filled", t->topic, t->s.trades, t->s.late, t->s.dup,
+		    t->s.overflow, t->s.unfilled);
+	ts_candle_series_free(&t->s);
+	free(t);
+	m->tf[tf] = NULL;
+	m->ntf--;
+}
+
+/* ---- output ---- */
+
+static void
+write_line(struct app *a, const char *topic, struct ts_jw *w)
+{
+	struct ts_map_entry *e = ts_map_put(&a->seqs, topic, NULL);
+
+	/* the same seq member ts_pub_send appends on the bus */
+	w->len--;
+	fprintf(a->out, "%s%s%.*s,\"seq\":%" PRIu64 "}\n", a->with_topic ? topic : "",
+	    a->with_topic ? "\t" : "", (int)w->len, w->buf, ++e->v.u);
+	if (ferror(a->out))
+		out_failed = 1;
+}
+
+static void
+emit(struct app *a, struct tfctx *t, const struct ts_candle *c)
+{
+	ts_jw_reset(&a->w);
+	ts_candle_write(&a->w, t->m->ex, t->m->sym, ts_tf_names[t->tf], c);
+	if (a->filter)
+		write_line(a, t->topic, &a->w);
+	else if (ts_pub_send(&a->pub, t->topic, &a->w) < 0)
+		ts_warn_rl(&a->late_rl, "cannot publish on '%s': %s", t->topic,
+		    zmq_strerror(errno));
+}
+
+static struct app *the_app;
+
+static void
+on_closed(void *arg, const struct ts_candle_series *s, const struct ts_candle *c)
+{
+	struct tfctx *t = arg;
+
+	(void)s;
+	emit(the_app, t, c);
+	t->dirty = 1; /* the next interval's candle is news too */
+	t->last_pub = ts_mono_us();
+}
+
+static void
+publish_history(struct app *a, struct tfctx *t)
+{
+	struct ts_jw *w = &a->w;
+
+	ts_jw_reset(w);
+	ts_jw_obj(w);
+	ts_jw_kstr(w, "type", "history");
+	ts_jw_key(w, "candles");
+	ts_jw_arr(w);
+	for (size_t i = 0; i < t->s.len; i++)
+		ts_candle_write(w, t->m->ex, t->m->sym, ts_tf_names[t->tf],
+		    ts_candle_series_at(&t->s, i));
+	if (t->s.has)
+		ts_candle_write(w, t->m->ex, t->m->sym, ts_tf_names[t->tf], &t->s.cur);
+	ts_jw_arr_end(w);
+	ts_jw_obj_end(w);
+	if (ts_pub_send(&a->pub, t->topic, w) < 0)
+		ts_warn("cannot publish history on '%s': %s", t->topic, zmq_strerror(errno));
+	t->dirty = 0;
+	t->last_pub = ts_mono_us();
+}
+
+/* ---- trades ---- */
+
+static void
+report_counts(struct app *a, struct tfctx *t, int r, int64_t ts)
+{
+	char when[40];
+
+	ts_rfc3339_fmt(ts, when, sizeof when);
+	if (r == TS_CANDLE_LATE)
+		ts_warn_rl(&a->late_rl, "'%s': trade at %s is for a closed candle; "
+		    "not applied (%" PRIu64 " so far)", t->topic, when, t->s.late);
+	else if (r == TS_CANDLE_OVERFLOW)
+		ts_warn_rl(&a->late_rl, "'%s': volume overflows at %s; trade not applied",
+		    t->topic, when);
+}
+
+static void
+apply_trade(struct app *a, struct market *m, const struct ts_candle_trade *tr)
+{
+	a->trades++;
+	for (int i = 0; i < TS_TF_COUNT; i++) {
+		struct tfctx *t = m->tf[i];
+		int r;
+
+		if (!t)
+			continue;
+		r = ts_candle_trade(&t->s, tr->ts, tr->px, tr->qty, tr->buy, on_closed, t);
+		if (r == TS_CANDLE_APPLIED) {
+			if (a->filter && a->updates)
+				emit(a, t, &t->s.cur);
+			else
+				t->dirty = 1;
+		} else if (r != TS_CANDLE_DUP) {
+			report_counts(a, t, r, tr->ts);
+		}
+	}
+}
+
+/* ---- filter mode ---- */
+
+static int
+run_filter(struct app *a, FILE *in, const char *name)
+{
+	char *line = NULL;
+	size_t cap = 0, i;
+	ssize_t len;
+	long lineno = 0;
+	struct ts_map_entry *e;
+
+	while ((len = getline(&line, &cap, in)) >= 0 && !out_failed) {
+		struct ts_candle_trade tr;
+		struct ts_topic top;
+		const char *json = line, *why;
+		struct market *m;
+
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		top.ex[0] = top.sym[0] = '\0';
+		if (line[0] != '{') {
+			char *tab = strchr(line, '\t');
+			if (!tab) {
+				a->bad++;
+				ts_warn_rl(&a->bad_rl, "%s:%ld: expected JSON or TOPIC<tab>JSON; "
+				    "skipped", name, lineno);
+				continue;
+			}
+			*tab = '\0';
+			if (ts_topic_parse(line, &top, &why) < 0 || strcmp(top.kind, "trades")) {
+				a->bad++;
+				ts_warn_rl(&a->bad_rl, "%s:%ld: bad topic '%s': %s; skipped",
+				    name, lineno, line, why ? why : "not a trades topic");
+				continue;
+			}
+			json = tab + 1;
+		}
+		if (ts_candle_parse_trade(json, (size_t)(line + len - json), &tr, &why) < 0) {
+			a->bad++;
+			ts_warn_rl(&a->bad_rl, "%s:%ld: not a trade: %s; skipped", name,
+			    lineno, why);
+			continue;
+		}
+		if (!tr.ex[0])
+			snprintf(tr.ex, sizeof tr.ex, "%s", top.ex);
+		if (!tr.sym[0])
+			snprintf(tr.sym, sizeof tr.sym, "%s", top.sym);
+		if (!ts_ex_valid(tr.ex) || !ts_sym_valid(tr.sym)) {
+			a->bad++;
+			ts_warn_rl(&a->bad_rl, "%s:%ld: bad or missing \"ex\"/\"sym\"; skipped",
+			    name, lineno);
+			continue;
+		}
+		{
+			int created;
+			m = market_get(a, tr.ex, tr.sym, &created);
+			if (created)
+				for (int k = 0; k < a->ntfs; k++)
+					tf_add(a, m, a->tfs[k]);
+		}
+		apply_trade(a, m, &tr);
+	}
+	free(line);
+	if (ferror(in))
+		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", name);
+	/* the candles still open at the end of input */
+	i = 0;
+	while ((e = ts_map_next(&a->markets, &i))) {
+		struct market *m = e->v.p;
+		for (int k = 0; k < TS_TF_COUNT; k++)
+			if (m->tf[k] && m->tf[k]->s.has)
+				emit(a, m->tf[k], &m->tf[k]->s.cur);
+	}
+	if (fflush(a->out) == EOF || out_failed) {
+		if (errno == EPIPE)
+			return 0;
+		ts_die_errno(TS_EXIT_TEMP, "cannot write to stdout");
+	}
+	return 0;
+}
+
+/* ---- bus mode ---- */
+
+static void
+flush_dirty(struct app *a, int64_t mono)
+{
+	size_t i = 0;
+	struct ts_map_entry *e;
+
+	while ((e = ts_map_next(&a->markets, &i))) {
+		struct market *m = e->v.p;
+		for (int k = 0; k < TS_TF_COUNT; k++) {
+			struct tfctx *t = m->tf[k];
+			if (!t || !t->dirty || !t->s.has)
+				continue;
+			if (a->gap_us && mono - t->last_pub < a->gap_us)
+				continue;
+			emit(a, t, &t->s.cur);
+			t->dirty = 0;
+			t->last_pub = mono;
+		}
+	}
+}
+
+static void on_timer(struct ts_loop *l, unsigned id, void *arg);
+
+/* One timer, set to the nearest deadline: a candle's end (plus grace) or a
+ * conflated update that is due. */
+static void
+schedule(struct app *a)
+{
+	int64_t now = ts_now_us(), mono = ts_mono_us(), next = INT64_MAX;
+	size_t i = 0;
+	struct ts_map_entry *e;
+
+	while ((e = ts_map_next(&a->markets, &i))) {
+		struct market *m = e->v.p;
+		for (int k = 0; k < TS_TF_COUNT; k++) {
+			struct tfctx *t = m->tf[k];
+			int64_t d;
+			if (!t || !t->s.has)
+				continue;
+			d = ts_candle_end(&t->s) + a->grace_us - now;
+			if (d < next)
+				next = d;
+			if (t->dirty) {
+				d = t->last_pub + a->gap_us - mono;
+				if (d < next)
+					next = d;
+			}
+		}
+	}
+	if (a->timer)
+		ts_loop_cancel(a->l, a->timer);
+	a->timer = 0;
+	if (next != INT64_MAX)
+		a->timer = ts_loop_timer(a->l, next > 0 ? next : 0, 0, on_timer, a);
+}
+
+static void
+on_timer(struct ts_loop *l, unsigned id, void *arg)
+{
+	struct app *a = arg;
+	int64_t now = ts_now_us() - a->grace_us;
+	size_t i = 0;
+	struct ts_map_entry *e;
+
+	(void)l, (void)id;
+	a->timer = 0;
+	while ((e = ts_map_next(&a->markets, &i))) {
+		struct market *m = e->v.p;
+		for (int k = 0; k < TS_TF_COUNT; k++)
+			if (m->tf[k])
+				ts_candle_advance(&m->tf[k]->s, now, on_closed, m->tf[k]);
+	}
+	flush_dirty(a, ts_mono_us());
+	schedule(a);
+}
+
+static void
+on_trades(struct ts_loop *l, void *sock, int fd, short rev, void *arg)
+{
+	struct app *a = arg;
+	struct ts_msg msg;
+	int n = 0;
+
+	(void)l, (void)fd, (void)rev;
+	for (; n < 10000; n++) {
+		struct ts_map_entry *e;
+		struct ts_candle_trade tr;
+		const char *why;
+
+		if (ts_msg_recv(sock, &msg, ZMQ_DONTWAIT) < 0) {
+			if (errno == EPROTO)
+				continue;
+			break;
+		}
+		e = ts_map_get(&a->markets, msg.topic);
+		if (!e) {
+			/* a prefix match (BTC-USDT for BTC-USD) or a dropped market */
+			a->other++;
+			ts_msg_close(&msg);
+			continue;
+		}
+		if (ts_candle_parse_trade(msg.data, msg.len, &tr, &why) < 0) {
+			a->bad++;
+			ts_warn_rl(&a->bad_rl, "bad trade on '%s': %s; skipped (%" PRIu64
+			    " so far)", msg.topic, why, a->bad);
+		} else {
+			apply_trade(a, e->v.p, &tr);
+		}
+		ts_msg_close(&msg);
+	}
+	flush_dirty(a, ts_mono_us());
+	schedule(a);
+}
+
+static const char *
+rest_base(struct app *a, const char *ex)
+{
+	struct ts_map_entry *e = ts_map_get(&a->rest, ex);
+
+	return e ? e->v.p : NULL;
+}
+
+static void
+load_history(struct app *a, struct tfctx *t)
+{
+	const struct ts_klines_ex *kx = ts_klines_find(t->m->ex);
+	struct ts_candle *c;
+	size_t n;
+	int64_t cut;
+	char err[512];
+
+	if (!kx) {
+		ts_info("'%s': no REST candle endpoint for '%s'; live candles only",
+		    t->topic, t->m->ex);
+		return;
+	}
+	if (ts_klines_source(kx, t->tf) < 0) {
+		ts_info("'%s': %s serves no candles that build %s; live candles only",
+		    t->topic, kx->name, ts_tf_names[t->tf]);
+		return;
+	}
+	/* trades before the cut are in the history; those after it come live
+	 * (the trades subscription was made before this request) */
+	cut = ts_now_us();
+	if (ts_klines_fetch(kx, rest_base(a, t->m->ex), t->m->sym, t->s.tf_us, cut,
+	    a->hist_n, 10000, &c, &n, err, sizeof err) < 0) {
+		ts_warn("'%s': no history: %s", t->topic, err);
+		return;
+	}
+	ts_candle_series_load(&t->s, c, n, cut);
+	ts_debug("'%s': %zu candles of history", t->topic, n);
+	free(c);
+}
+
+static void
+on_want(struct app *a, const char *topic, int on)
+{
+	struct ts_topic tp;
+	struct ts_map_entry *e;
+	struct market *m;
+	const char *why;
+	int tf = -1, created;
+
+	if (strncmp(topic, "candles/", 8))
+		return; /* someone else's topic (our own trades subscription too) */
+	if (ts_topic_parse(topic, &tp, &why) < 0) {
+		ts_debug("ignoring subscription '%s': %s", topic, why);
+		return;
+	}
+	for (int i = 0; i < TS_TF_COUNT; i++)
+		if (!strcmp(tp.tf, ts_tf_names[i]))
+			tf = i;
+	if (!on) {
+		char key[TS_TOPIC_MAX];
+		ts_topic_build(key, sizeof key, "trades", tp.ex, tp.sym, NULL);
+		if (!(e = ts_map_get(&a->markets, key)))
+			return;
+		m = e->v.p;
+		ts_info("'%s' has no subscriber: dropped", topic);
+		tf_free(m, tf);
+		if (m->ntf == 0) {
+			ts_bus_unsubscribe(a->sub, m->trades_topic);
+			ts_map_del(&a->markets, key);
+			free(m);
+		}
+		schedule(a);
+		return;
+	}
+	m = market_get(a, tp.ex, tp.sym, &created);
+	if (created) {
+		ts_info("subscribing to '%s'", m->trades_topic);
+		ts_bus_subscribe(a->sub, m->trades_topic);
+	}
+	if (m->tf[tf]) {
+		/* another subscriber of a topic we produce: it gets history */
+		if (a->hist_n)
+			publish_history(a, m->tf[tf]);
+		return;
+	}
+	ts_info("producing '%s'", topic);
+	tf_add(a, m, tf);
+	if (a->hist_n) {
+		load_history(a, m->tf[tf]);
+		publish_history(a, m->tf[tf]);
+	}
+	schedule(a);
+}
+
+static void
+on_xpub(struct ts_loop *l, void *sock, int fd, short rev, void *arg)
+{
+	struct app *a = arg;
+	char topic[TS_TOPIC_MAX + 8];
+	int on;
+
+	(void)l, (void)fd, (void)rev;
+	for (;;) {
+		int r = ts_bus_sub_event(sock, topic, sizeof topic, &on, ZMQ_DONTWAIT);
+		if (r < 0)
+			break;
+		if (r == 0)
+			on_want(a, topic, on);
+	}
+}
+
+static void
+on_stop(struct ts_loop *l, int signo, void *arg)
+{
+	(void)signo, (void)arg;
+	ts_loop_stop(l);
+}
+
+static void
+parse_tfs(struct app *a, const char *list)
+{
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof buf, "%s", list);
+	a->ntfs = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int tf = -1;
+		for (int i = 0; i < TS_TF_COUNT; i++)
+			if (!strcmp(tok, ts_tf_names[i]))
+				tf = i;
+		if (tf < 0)
+			ts_die(TS_EXIT_USAGE, "bad timeframe '%s' (one of 1s 5s 15s 1m 3m 5m "
+			    "15m 30m 1h 2h 4h 6h 12h 1d 1w)", tok);
+		for (int i = 0; i < a->ntfs; i++)
+			if (a->tfs[i] == tf)
+				tf = -1;
+		if (tf >= 0)
+			a->tfs[a->ntfs++] = tf;
+	}
+	if (!a->ntfs)
+		ts_die(TS_EXIT_USAGE, "no timeframe in '%s'", list);
+}
+
+static void
+add_rest(struct app *a, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char ex[40];
+	size_t n;
+	char *url;
+
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof ex)
+		ts_die(TS_EXIT_USAGE, "bad --rest '%s': expected EXCHANGE=URL", arg);
+	memcpy(ex, arg, (size_t)(eq - arg));
+	ex[eq - arg] = '\0';
+	if (!ts_klines_find(ex))
+		ts_die(TS_EXIT_USAGE, "bad --rest '%s': no REST candle endpoint for '%s'",
+		    arg, ex);
+	if (strncmp(eq + 1, "http://", 7) && strncmp(eq + 1, "https://", 8))
+		ts_die(TS_EXIT_USAGE, "bad --rest '%s': URL must start with http:// or "
+		    "https://", arg);
+	url = ts_xstrdup(eq + 1);
+	n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
+	{
+		struct ts_map_entry *e = ts_map_put(&a->rest, ex, NULL);
+		free(e->v.p);
+		e->v.p = url;
+	}
+}
+
+static void
+free_all(struct app *a)
+{
+	size_t i = 0;
+	struct ts_map_entry *e;
+
+	while ((e = ts_map_next(&a->markets, &i))) {
+		struct market *m = e->v.p;
+		for (int k = 0; k < TS_TF_COUNT; k++)
+			tf_free(m, k);
+		free(m);
+	}
+	ts_map_clear(&a->markets);
+	i = 0;
+	while ((e = ts_map_next(&a->rest, &i)))
+		free(e->v.p);
+	ts_map_clear(&a->rest);
+	ts_map_clear(&a->seqs);
+	ts_jw_free(&a->w);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_REST = 256, OPT_INSECURE, OPT_STDIN };
+	static const struct option opts[] = {
+		{ "bus", required_argument, NULL, 'B' },
+		{ "history", required_argument, NULL, 'n' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "rest", required_argument, NULL, OPT_REST },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "stdin", no_argument, NULL, OPT_STDIN },
+		{ "timeframes", required_argument, NULL, 't' },
+		{ "topic", no_argument, NULL, 'T' },
+		{ "updates", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct app a = {
+		.hist_n = 500,
+		.gap_us = TS_US_PER_SEC / 10,
+		.grace_us = 250000,
+		.bad_rl = TS_RATELIMIT_INIT(1, 10),
+		.late_rl = TS_RATELIMIT_INIT(1, 10),
+	};
+	const char *bus = NULL, *tfs = NULL;
+	struct ts_bus_ep ep;
+	char err[256], *end;
+	int o, insecure = 0, verbose = 1;
+	long v;
+	double rate;
+
+	ts_log_init(argv[0]);
+	the_app = &a;
+	while ((o = getopt_long(argc, argv, "B:n:r:g:t:Tuh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'B': bus = optarg; break;
+		case 'n':
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 0 || v > 100000)
+				ts_die(TS_EXIT_USAGE, "bad --history '%s' (0 to 100000)", optarg);
+			a.hist_n = (size_t)v;
+			break;
+		case 'r':
+			rate = strtod(optarg, &end);
+			if (*end || end == optarg || rate < 0 || rate > 1e6)
+				ts_die(TS_EXIT_USAGE, "bad --rate '%s'", optarg);
+			a.gap_us = rate > 0 ? (int64_t)(1e6 / rate) : 0;
+			break;
+		case 'g':
+			if (ts_duration_parse(optarg, &a.grace_us) < 0 || a.grace_us < 0 ||
+			    a.grace_us > 60 * TS_US_PER_SEC)
+				ts_die(TS_EXIT_USAGE, "bad --grace '%s' (0 to 60s)", optarg);
+			break;
+		case OPT_REST: add_rest(&a, optarg); break;
+		case OPT_INSECURE: insecure = 1; break;
+		case OPT_STDIN: a.filter = 1; break;
+		case 't': tfs = optarg; break;
+		case 'T': a.with_topic = 1; break;
+		case 'u': a.updates = 1; break;
+		case 'h': fputs(usage, stdout); free_all(&a); return 0;
+		default: fputs(usage, stderr); return TS_EXIT_USAGE;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if (a.filter) {
+		const char *name = "stdin";
+		FILE *in = stdin;
+		if (optind < argc) {
+			name = argv[optind++];
+			if (strcmp(name, "-") && !(in = fopen(name, "r")))
+				ts_die_errno(TS_EXIT_USAGE, "cannot open '%s'", name);
+		}
+		if (optind < argc)
+			ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+		parse_tfs(&a, tfs ? tfs : "1m");
+		a.hist_n = 0;
+		a.out = stdout;
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		run_filter(&a, in, name);
+		if (in != stdin)
+			fclose(in);
+		free_all(&a);
+		if (a.bad) {
+			ts_warn("%" PRIu64 " invalid lines skipped", a.bad);
+			return TS_EXIT_USAGE;
+		}
+		return 0;
+	}
+
+	if (tfs || a.with_topic || a.updates)
+		ts_die(TS_EXIT_USAGE, "-t, -T and -u belong to --stdin");
+	if (optind < argc)
+		ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	if (ts_bus_resolve(bus, &ep, err, sizeof err) < 0)
+		ts_die(TS_EXIT_USAGE, "%s", err);
+	if (!ts_bus_is_local(&ep) && !insecure)
+		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
+		    "encryption (use --insecure to allow it)", ep.host);
+
+	a.l = ts_loop_new();
+	ts_loop_signal(a.l, SIGINT, on_stop, NULL);
+	ts_loop_signal(a.l, SIGTERM, on_stop, NULL);
+	a.pub.sock = ts_bus_producer(&ep);
+	/* every subscription, repeats too: a second subscriber of a topic
+	 * gets its own history batch */
+	zmq_setsockopt(a.pub.sock, ZMQ_XPUB_VERBOSE, &verbose, sizeof verbose);
+	a.sub = ts_bus_sub(&ep);
+	ts_loop_add(a.l, a.pub.sock, -1, ZMQ_POLLIN, on_xpub, &a);
+	ts_loop_add(a.l, a.sub, -1, ZMQ_POLLIN, on_trades, &a);
+
+	if (ts_loop_run(a.l) < 0)
+		ts_die_errno(TS_EXIT_TEMP, "poll failed");
+	ts_info("stopping: %" PRIu64 " trades, %" PRIu64 " invalid, %" PRIu64
+	    " candles published", a.trades, a.bad, a.pub.sent);
+	free_all(&a);
+	{
+		int zero = 0;
+		zmq_setsockopt(a.sub, ZMQ_LINGER, &zero, sizeof zero);
+	}
+	ts_bus_close(&a.sub);
+	ts_bus_close(&a.pub.sock);
+	ts_bus_term();
+	ts_pub_clear(&a.pub);
+	ts_loop_free(&a.l);
+	return 0;
+}
