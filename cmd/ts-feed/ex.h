@@ -1,0 +1,204 @@
+/* ex.h: ts-feed's exchange adapter interface and the core services adapters call
+ *
+ * The core (feed.c) owns symbols, the per-symbol book state machine, trade
+ * de-duplication and backfill bookkeeping, and publishing. An adapter
+ * (ex/NAME.c) turns its exchange's wire messages into calls of the core and
+ * registers itself at start-up with EX_REGISTER, so adding an exchange
+ * touches no other file. The core reaches the network only through
+ * struct feed_ops, which ts-feed.c implements with libwebsockets and curl and
+ * the unit tests with fakes. */
+#ifndef TS_FEED_EX_H
+#define TS_FEED_EX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "book.h"
+#include "dec.h"
+#include "json.h"
+#include "log.h"
+#include "map.h"
+
+struct feed;
+struct fsym;
+
+/* Channels of a symbol, as bits. */
+enum { CH_TRADES = 1, CH_BOOK = 2 };
+
+/* Book states: nothing wanted, waiting for a verified snapshot, in sync. */
+enum book_state { BOOK_OFF, BOOK_SYNCING, BOOK_LIVE };
+
+/* Kinds of REST request an adapter makes (passed back to on_rest). */
+enum { REST_SNAPSHOT = 1, REST_BACKFILL };
+
+struct ex_adapter {
+	const char *name;       /* "coinbase": the topic's exchange segment */
+	const char *ws_base;    /* "wss://host[:port]" of the real exchange */
+	const char *rest_base;  /* "https://host[:port]" */
+	const char *instruments_path; /* REST path of the instrument list */
+	double ws_msgs_per_sec; /* documented limit of messages a client sends */
+	int64_t watchdog_us;    /* default: silence after which we reconnect */
+	int64_t max_conn_us;    /* reconnect before the exchange cuts us; 0 none */
+	/* Parse the instrument list; call feed_instrument for each tradable
+	 * symbol. 0, or -1 when the body is not what was expected. */
+	int (*instruments)(struct feed *f, const char *body, size_t n);
+	/* The websocket path (with query) for a new connection. */
+	void (*ws_path)(struct feed *f, char *buf, size_t n);
+	/* A connection is up: subscribe every wanted channel. */
+	void (*on_connect)(struct feed *f);
+	/* A channel of s became wanted (on) or unwanted while connected. */
+	void (*channel)(struct feed *f, struct fsym *s, int ch, int on);
+	/* One complete text message; rt is its receive time (µs). Returns 0,
+	 * or -1 for a malformed message (the core counts it). */
+	int (*on_message)(struct feed *f, const char *p, size_t n, int64_t rt);
+	/* The book of s must be (re)built: start whatever brings a snapshot. */
+	void (*book_resync)(struct feed *f, struct fsym *s);
+	/* Trades after `after_id` up to before `before_id` were missed: fetch
+	 * them (calling feed_trade, then feed_backfill_done). NULL when the
+	 * exchange cannot; the core then reports the gap. */
+	void (*backfill)(struct feed *f, struct fsym *s, int64_t after_id, int64_t before_id);
+	/* The answer to feed_rest (status 0: no answer at all, body NULL). */
+	void (*on_rest)(struct feed *f, struct fsym *s, int kind, long status,
+	    const char *body, size_t n);
+	/* The connection went away: forget per-connection state. */
+	void (*on_disconnect)(struct feed *f);
+	/* Free s->xd. */
+	void (*free_sym)(struct fsym *s);
+	const struct ex_adapter *next; /* the registry's list */
+};
+
+void ex_register(struct ex_adapter *a);
+const struct ex_adapter *ex_find(const char *name);
+const struct ex_adapter *ex_first(void);
+#define EX_REGISTER(a) \
+	__attribute__((constructor)) static void ex_register_##a(void) { ex_register(&a); }
+
+/* A buffered trade waiting for a backfill to finish. */
+struct ftrade {
+	int64_t id;
+	struct ts_dec px, qty;
+	int64_t ts, rt;
+	char side; /* 'b' or 's' */
+};
+
+struct fsym {
+	char sym[32];     /* canonical BASE-QUOTE */
+	char native[32];  /* the exchange's name */
+	char t_trades[96], t_book[96];
+	int want;         /* CH_ bits wanted by subscribers */
+	/* book */
+	enum book_state bstate;
+	struct ts_book book;
+	int64_t book_id;  /* the exchange's last applied update id */
+	uint64_t seq_book, seq_trades;
+	uint64_t resyncs, book_msgs;
+	/* trades */
+	int64_t last_id;  /* last published trade id, -1 none */
+	int backfilling;
+	struct ftrade *held;  /* live trades held during a backfill */
+	size_t nheld, capheld;
+	uint64_t trades, dups, missed, gaps;
+	void *xd;         /* the adapter's own state */
+};
+
+/* What the core needs from the outside world. */
+struct feed_ops {
+	void *ctx;
+	/* Publish one message (json is a complete object with seq). */
+	void (*emit)(void *ctx, const char *topic, const char *json, size_t n);
+	/* Queue a text frame on the current connection. */
+	void (*ws_send)(void *ctx, const char *text, size_t n);
+	/* GET REST base + path; the answer goes to adapter->on_rest. */
+	void (*rest_get)(void *ctx, struct fsym *s, int kind, const char *path);
+	/* Drop the connection and connect again (now: without backoff). */
+	void (*reconnect)(void *ctx, const char *reason, int now);
+};
+
+struct feed {
+	const struct ex_adapter *ex;
+	struct feed_ops ops;
+	struct ts_map inst;      /* canonical -> native (strdup'd) */
+	struct ts_map syms;      /* canonical -> struct fsym * */
+	struct ts_map bynative;  /* native -> struct fsym * */
+	struct fsym **symv;
+	size_t nsym, capsym;
+	int connected;
+	int64_t conn_seq;        /* per-connection sequence (Coinbase), -1 none */
+	void *xd;                /* the adapter's connection state */
+	struct ts_jw w;          /* scratch writer for messages */
+	struct ts_level *chg[2]; /* levels a delta changed */
+	size_t nchg[2], capchg[2];
+	int in_delta;
+	uint64_t status_seq;
+	char state[24];          /* last state published on status/feed/EX */
+	uint64_t rate_msgs;      /* msgs at the last status, for the rate */
+	int64_t rate_t;
+	/* counters for status/feed/EX */
+	uint64_t msgs, malformed, trades, book_msgs, resyncs, reconnects;
+	uint64_t seq_gaps, dup_msgs;
+	struct ts_ratelimit rl;
+};
+
+/* Set up a feed for adapter ex; ops are copied. feed_free releases all. */
+void feed_init(struct feed *f, const struct ex_adapter *ex, const struct feed_ops *ops);
+void feed_free(struct feed *f);
+
+/* Record an instrument (from the adapter's list parser). */
+void feed_instrument(struct feed *f, const char *canon, const char *native);
+/* The native name of a canonical symbol, or NULL when unknown. */
+const char *feed_native(const struct feed *f, const char *canon);
+
+/* Subscribers want (on) or no longer want channel ch of canonical symbol
+ * sym. Returns 0, or -1 for an unknown symbol (reported on stderr and
+ * status/feed/EX). Calls adapter->channel when connected. */
+int feed_want(struct feed *f, const char *sym, int ch, int on);
+/* A symbol by canonical or native name (NULL if no channel was ever wanted). */
+struct fsym *feed_sym(const struct feed *f, const char *canon);
+struct fsym *feed_sym_native(const struct feed *f, const char *native, size_t n);
+/* 1 when any channel of any symbol is wanted. */
+int feed_any_wanted(const struct feed *f);
+
+/* Connection events (ts-feed.c calls these). */
+void feed_connected(struct feed *f);
+void feed_disconnected(struct feed *f, const char *reason);
+/* A message arrived: counts it and hands it to the adapter. */
+void feed_message(struct feed *f, const char *p, size_t n, int64_t rt);
+
+/* A trade. side: 'b' taker bought, 's' taker sold. Duplicates (id not above
+ * the last published) are dropped; a gap starts a backfill or is reported.
+ * backfill: the trade comes from a backfill answer. Returns 1 published,
+ * 0 dropped or held. */
+int feed_trade(struct feed *f, struct fsym *s, int64_t id, struct ts_dec px,
+    struct ts_dec qty, char side, int64_t ts, int64_t rt, int backfill);
+/* The backfill started for s is over (complete or not). */
+void feed_backfill_done(struct feed *f, struct fsym *s);
+
+/* Book updates. A snapshot: feed_snap_begin, feed_level…, feed_snap_end.
+ * A delta: feed_delta_begin, feed_level…, feed_delta_end. Levels are
+ * applied to s->book as they come; _end checks the book (a crossed book
+ * is out of sync) and publishes. Both ends return 0, or -1 when the book
+ * was found out of sync (a resync has been started). */
+void feed_snap_begin(struct feed *f, struct fsym *s);
+int feed_snap_end(struct feed *f, struct fsym *s, int64_t ts, int64_t rt);
+void feed_delta_begin(struct feed *f, struct fsym *s);
+int feed_delta_end(struct feed *f, struct fsym *s, int64_t ts, int64_t rt);
+/* Returns 0, or -1 for a negative size. */
+int feed_level(struct feed *f, struct fsym *s, enum ts_side side,
+    struct ts_dec px, struct ts_dec qty);
+/* The book of s lost sync: publish reset (when it was live) and resync. */
+void feed_book_resync(struct feed *f, struct fsym *s, const char *reason);
+/* Publish the full book of s again (a late subscriber). */
+void feed_book_republish(struct feed *f, struct fsym *s);
+
+/* Publish status/feed/EX: state is "connected", "reconnecting", …;
+ * event and detail (both may be NULL) name what happened. */
+void feed_status(struct feed *f, const char *state, const char *event, const char *detail);
+
+/* Count a malformed message and warn (rate-limited). */
+void feed_malformed(struct feed *f, const char *what, const char *p, size_t n);
+
+/* Helpers for adapters. */
+int64_t feed_rfc3339(const struct ts_jval *v); /* µs, or 0 when unreadable */
+const char *feed_state_name(enum book_state st);
+
+#endif

@@ -1,0 +1,558 @@
+/* binance.c: ts-feed adapter for Binance spot (@trade, @depth@100ms + REST depth snapshot) */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../ex.h"
+#include "log.h"
+#include "tm.h"
+
+/* Depth events buffered while a snapshot is on its way; beyond this the
+ * oldest are dropped and the sync procedure notices the hole. */
+#define BUF_MAX 20000
+/* Pages of 1000 trades one backfill may fetch before reporting the rest. */
+#define BACKFILL_PAGES 20
+
+struct bn_sym {
+	int sub;          /* CH_ bits subscribed on this connection */
+	char **ev;        /* buffered depth events (the data objects' text) */
+	size_t *evn, nev, capev, capevn;
+	int snap_inflight, snap_again;
+	int bf_pages;
+	int64_t bf_before;
+};
+
+static struct bn_sym *
+bs(struct fsym *s)
+{
+	if (!s->xd)
+		s->xd = ts_xcalloc(1, sizeof(struct bn_sym));
+	return s->xd;
+}
+
+static void
+drop_events(struct bn_sym *b)
+{
+	for (size_t i = 0; i < b->nev; i++)
+		free(b->ev[i]);
+	b->nev = 0;
+}
+
+static void
+bn_free_sym(struct fsym *s)
+{
+	struct bn_sym *b = s->xd;
+
+	if (!b)
+		return;
+	drop_events(b);
+	free(b->ev);
+	free(b->evn);
+	free(b);
+	s->xd = NULL;
+}
+
+static void
+stream_name(const struct fsym *s, int ch, char *buf, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; s->native[i] && k + 1 < n; i++)
+		buf[k++] = (char)tolower((unsigned char)s->native[i]);
+	buf[k] = '\0';
+	snprintf(buf + k, n - k, "%s", ch == CH_BOOK ? "@depth@100ms" : "@trade");
+}
+
+static void
+send_method(struct feed *f, const char *method, struct fsym *s, int chs)
+{
+	static unsigned long id;
+	struct ts_jw w = { 0 };
+	char name[64];
+
+	ts_jw_obj(&w);
+	ts_jw_kstr(&w, "method", method);
+	ts_jw_key(&w, "params");
+	ts_jw_arr(&w);
+	for (int ch = CH_TRADES; ch <= CH_BOOK; ch <<= 1)
+		if (chs & ch) {
+			stream_name(s, ch, name, sizeof name);
+			ts_jw_str(&w, name);
+		}
+	ts_jw_arr_end(&w);
+	ts_jw_key(&w, "id");
+	ts_jw_u64(&w, ++id);
+	ts_jw_obj_end(&w);
+	f->ops.ws_send(f->ops.ctx, w.buf, w.len);
+	ts_jw_free(&w);
+}
+
+static void
+request_snapshot(struct feed *f, struct fsym *s)
+{
+	struct bn_sym *b = bs(s);
+	char path[128];
+
+	if (b->snap_inflight) {
+		b->snap_again = 1; /* the answer in flight may predate the need */
+		return;
+	}
+	b->snap_inflight = 1;
+	b->snap_again = 0;
+	snprintf(path, sizeof path, "/api/v3/depth?symbol=%s&limit=1000", s->native);
+	f->ops.rest_get(f->ops.ctx, s, REST_SNAPSHOT, path);
+}
+
+/* The connection's streams go in its URL: /stream?streams=a@trade/b@depth@100ms */
+static void
+bn_ws_path(struct feed *f, char *buf, size_t n)
+{
+	size_t len;
+	int any = 0;
+
+	len = (size_t)snprintf(buf, n, "/stream?streams=");
+	for (size_t i = 0; i < f->nsym; i++) {
+		struct fsym *s = f->symv[i];
+		bs(s)->sub = s->want;
+		for (int ch = CH_TRADES; ch <= CH_BOOK; ch <<= 1) {
+			char name[64];
+			if (!(s->want & ch))
+				continue;
+			stream_name(s, ch, name, sizeof name);
+			if (len + strlen(name) + 2 >= n)
+				continue; /* too long for one URL: SUBSCRIBE adds it */
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", any ? "/" : "", name);
+			any = 1;
+			if (len >= n)
+				break;
+		}
+		if (len + 80 >= n)
+			bs(s)->sub = 0;
+	}
+	if (!any)
+		snprintf(buf, n, "/ws");
+}
+
+static void
+bn_on_connect(struct feed *f)
+{
+	for (size_t i = 0; i < f->nsym; i++) {
+		struct fsym *s = f->symv[i];
+		struct bn_sym *b = bs(s);
+		int add = s->want & ~b->sub, del = b->sub & ~s->want;
+		if (add)
+			send_method(f, "SUBSCRIBE", s, add);
+		if (del)
+			send_method(f, "UNSUBSCRIBE", s, del);
+		b->sub = s->want;
+		drop_events(b);
+		if (s->want & CH_BOOK)
+			request_snapshot(f, s);
+	}
+}
+
+static void
+bn_on_disconnect(struct feed *f)
+{
+	for (size_t i = 0; i < f->nsym; i++) {
+		struct bn_sym *b = bs(f->symv[i]);
+		b->sub = 0;
+		drop_events(b);
+	}
+}
+
+static void
+bn_channel(struct feed *f, struct fsym *s, int ch, int on)
+{
+	struct bn_sym *b = bs(s);
+
+	send_method(f, on ? "SUBSCRIBE" : "UNSUBSCRIBE", s, ch);
+	if (on)
+		b->sub |= ch;
+	else
+		b->sub &= ~ch;
+	if (ch == CH_BOOK) {
+		drop_events(b);
+		if (on)
+			request_snapshot(f, s);
+	}
+}
+
+static void
+bn_book_resync(struct feed *f, struct fsym *s)
+{
+	drop_events(bs(s));
+	request_snapshot(f, s);
+}
+
+/* Apply the levels of a depth event or snapshot side. -1 when malformed. */
+static int
+apply_side(struct feed *f, struct fsym *s, const struct ts_jval *arr, enum ts_side side)
+{
+	struct ts_jval lv, px, qty;
+	struct ts_jiter it, it2;
+
+	if (arr->type != TS_J_ARR)
+		return -1;
+	ts_json_iter(&it, arr);
+	while (ts_json_next(&it, NULL, &lv)) {
+		struct ts_dec dpx, dqty;
+		if (lv.type != TS_J_ARR)
+			return -1;
+		ts_json_iter(&it2, &lv);
+		if (!ts_json_next(&it2, NULL, &px) || !ts_json_next(&it2, NULL, &qty) ||
+		    ts_json_dec(&px, &dpx) || ts_json_dec(&qty, &dqty) || dpx.m <= 0 ||
+		    feed_level(f, s, side, dpx, dqty) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct depth {
+	int64_t first, last, ts;
+	struct ts_jval b, a;
+};
+
+static int
+read_depth(const struct ts_jval *d, struct depth *e)
+{
+	if (ts_json_get_i64(d, "U", &e->first) || ts_json_get_i64(d, "u", &e->last) ||
+	    ts_json_get(d, "b", &e->b) || ts_json_get(d, "a", &e->a) ||
+	    e->b.type != TS_J_ARR || e->a.type != TS_J_ARR || e->last < e->first)
+		return -1;
+	if (ts_json_get_i64(d, "E", &e->ts) < 0)
+		e->ts = 0;
+	e->ts *= 1000;
+	return 0;
+}
+
+static void
+buffer_event(struct bn_sym *b, const struct ts_jval *d)
+{
+	if (b->nev >= BUF_MAX) {
+		free(b->ev[0]);
+		memmove(b->ev, b->ev + 1, (b->nev - 1) * sizeof *b->ev);
+		memmove(b->evn, b->evn + 1, (b->nev - 1) * sizeof *b->evn);
+		b->nev--;
+	}
+	ts_xgrow((void **)&b->ev, &b->capev, b->nev + 1, sizeof *b->ev);
+	ts_xgrow((void **)&b->evn, &b->capevn, b->nev + 1, sizeof *b->evn);
+	b->ev[b->nev] = ts_xstrndup(d->p, d->n);
+	b->evn[b->nev++] = d->n;
+}
+
+static int
+on_depth(struct feed *f, struct fsym *s, const struct ts_jval *d, int64_t rt)
+{
+	struct depth e;
+
+	if (read_depth(d, &e) < 0)
+		return -1;
+	if (s->bstate == BOOK_SYNCING) {
+		buffer_event(bs(s), d);
+		return 0;
+	}
+	if (s->bstate != BOOK_LIVE)
+		return 0;
+	if (e.last <= s->book_id)
+		return 0; /* older than the book, or sent twice */
+	if (e.first > s->book_id + 1) {
+		char why[96];
+		snprintf(why, sizeof why, "gap: update %lld after %lld",
+		    (long long)e.first, (long long)s->book_id);
+		feed_book_resync(f, s, why);
+		return 0;
+	}
+	feed_delta_begin(f, s);
+	if (apply_side(f, s, &e.b, TS_BID) < 0 || apply_side(f, s, &e.a, TS_ASK) < 0) {
+		f->in_delta = 0;
+		feed_book_resync(f, s, "malformed update");
+		return -1;
+	}
+	s->book_id = e.last;
+	feed_delta_end(f, s, e.ts ? e.ts : rt, rt);
+	return 0;
+}
+
+/* The documented procedure: drop buffered events with u <= lastUpdateId;
+ * the first applied one must have U <= lastUpdateId+1 <= u, each next one
+ * U == previous u + 1. */
+static void
+on_snapshot(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t rt)
+{
+	struct bn_sym *b = bs(s);
+	struct ts_jval doc, bids, asks, ev;
+	struct depth e;
+	int64_t lid, ts = rt;
+
+	if (ts_json_parse(body, n, &doc, NULL) < 0 || ts_json_get_i64(&doc, "lastUpdateId", &lid) ||
+	    ts_json_get(&doc, "bids", &bids) || ts_json_get(&doc, "asks", &asks)) {
+		feed_malformed(f, "depth snapshot", body, n);
+		request_snapshot(f, s);
+		return;
+	}
+	if (b->nev) {
+		if (ts_json_parse(b->ev[0], b->evn[0], &ev, NULL) < 0 || read_depth(&ev, &e) < 0 ||
+		    e.first > lid + 1) {
+			/* the snapshot is older than the stream we hold: again */
+			request_snapshot(f, s);
+			return;
+		}
+	}
+	feed_snap_begin(f, s);
+	if (apply_side(f, s, &bids, TS_BID) < 0 || apply_side(f, s, &asks, TS_ASK) < 0) {
+		feed_malformed(f, "depth snapshot", body, n);
+		ts_book_clear(&s->book);
+		request_snapshot(f, s);
+		return;
+	}
+	s->book_id = lid;
+	for (size_t i = 0; i < b->nev; i++) {
+		if (ts_json_parse(b->ev[i], b->evn[i], &ev, NULL) < 0 || read_depth(&ev, &e) < 0)
+			continue;
+		if (e.last <= s->book_id)
+			continue;
+		if (e.first > s->book_id + 1) {
+			/* a hole inside what we buffered: start over */
+			drop_events(b);
+			ts_book_clear(&s->book);
+			request_snapshot(f, s);
+			return;
+		}
+		if (apply_side(f, s, &e.b, TS_BID) < 0 || apply_side(f, s, &e.a, TS_ASK) < 0)
+			continue;
+		s->book_id = e.last;
+		if (e.ts)
+			ts = e.ts;
+	}
+	drop_events(b);
+	feed_snap_end(f, s, ts, rt);
+}
+
+static void
+request_backfill(struct feed *f, struct fsym *s)
+{
+	struct bn_sym *b = bs(s);
+	char path[160];
+	int64_t want = b->bf_before - s->last_id - 1;
+
+	if (want > 1000)
+		want = 1000;
+	b->bf_pages++;
+	snprintf(path, sizeof path, "/api/v3/historicalTrades?symbol=%s&fromId=%lld&limit=%lld",
+	    s->native, (long long)(s->last_id + 1), (long long)want);
+	f->ops.rest_get(f->ops.ctx, s, REST_BACKFILL, path);
+}
+
+static void
+bn_backfill(struct feed *f, struct fsym *s, int64_t after_id, int64_t before_id)
+{
+	struct bn_sym *b = bs(s);
+
+	(void)after_id;
+	b->bf_pages = 0;
+	b->bf_before = before_id;
+	request_backfill(f, s);
+}
+
+/* [{"id":28457,"price":"4.00000100","qty":"12.00000000","quoteQty":"48.000012",
+ *   "time":1499865549590,"isBuyerMaker":true,"isBestMatch":true}] */
+static void
+on_backfill(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t rt)
+{
+	struct bn_sym *b = bs(s);
+	struct ts_jval doc, t, v;
+	struct ts_jiter it;
+	int64_t before = s->last_id;
+
+	if (ts_json_parse(body, n, &doc, NULL) < 0 || doc.type != TS_J_ARR) {
+		feed_malformed(f, "trade history", body, n);
+		feed_backfill_done(f, s);
+		return;
+	}
+	ts_json_iter(&it, &doc);
+	while (ts_json_next(&it, NULL, &t)) {
+		struct ts_dec px, qty;
+		int64_t id, tm;
+		int maker;
+		if (ts_json_get_i64(&t, "id", &id) || ts_json_get_dec(&t, "price", &px) ||
+		    ts_json_get_dec(&t, "qty", &qty) || ts_json_get_i64(&t, "time", &tm) ||
+		    ts_json_get(&t, "isBuyerMaker", &v) || ts_json_bool(&v, &maker)) {
+			feed_malformed(f, "historical trade", t.p, t.n);
+			continue;
+		}
+		feed_trade(f, s, id, px, qty, maker ? 's' : 'b', tm * 1000, rt, 1);
+	}
+	if (s->backfilling && s->last_id > before && s->last_id + 1 < b->bf_before &&
+	    b->bf_pages < BACKFILL_PAGES) {
+		request_backfill(f, s);
+		return;
+	}
+	feed_backfill_done(f, s);
+}
+
+static void
+bn_on_rest(struct feed *f, struct fsym *s, int kind, long status, const char *body, size_t n)
+{
+	struct bn_sym *b = bs(s);
+	int64_t rt = ts_now_us();
+
+	if (kind == REST_SNAPSHOT) {
+		b->snap_inflight = 0;
+		if (s->bstate != BOOK_SYNCING || !f->connected)
+			return; /* no longer needed */
+		if (status != 200) {
+			char detail[160];
+			snprintf(detail, sizeof detail, "%s: depth snapshot answered %ld",
+			    s->sym, status);
+			ts_warn_rl(&f->rl, "binance %s", detail);
+			feed_status(f, NULL, "rest_error", detail);
+			if (status >= 400 && status < 500 && status != 429 && status != 418)
+				return; /* permanent: the status says so */
+			request_snapshot(f, s);
+			return;
+		}
+		if (b->snap_again) {
+			b->snap_again = 0;
+			request_snapshot(f, s);
+			return;
+		}
+		on_snapshot(f, s, body, n, rt);
+		return;
+	}
+	if (kind == REST_BACKFILL) {
+		if (!s->backfilling)
+			return;
+		if (status != 200) {
+			char detail[160];
+			snprintf(detail, sizeof detail, "%s: trade history answered %ld",
+			    s->sym, status);
+			ts_warn_rl(&f->rl, "binance %s", detail);
+			feed_status(f, NULL, "rest_error", detail);
+			feed_backfill_done(f, s);
+			return;
+		}
+		on_backfill(f, s, body, n, rt);
+	}
+}
+
+static int
+on_trade(struct feed *f, struct fsym *s, const struct ts_jval *d, int64_t rt)
+{
+	struct ts_dec px, qty;
+	struct ts_jval m;
+	int64_t id, t;
+	int maker;
+
+	if (ts_json_get_i64(d, "t", &id) || ts_json_get_dec(d, "p", &px) ||
+	    ts_json_get_dec(d, "q", &qty) || ts_json_get(d, "m", &m) || ts_json_bool(&m, &maker) ||
+	    px.m <= 0 || qty.m <= 0)
+		return -1;
+	if (ts_json_get_i64(d, "T", &t) < 0)
+		t = 0;
+	/* m: the buyer was the maker, so the taker sold */
+	feed_trade(f, s, id, px, qty, maker ? 's' : 'b', t ? t * 1000 : rt, rt, 0);
+	return 0;
+}
+
+static int
+bn_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
+{
+	struct ts_jval msg, d, e, sym;
+	const char *sp;
+	size_t sn;
+	struct fsym *s;
+
+	if (ts_json_parse(p, n, &msg, NULL) < 0 || msg.type != TS_J_OBJ)
+		return -1;
+	if (ts_json_get(&msg, "data", &d) == 0 && ts_json_get(&msg, "stream", &e) == 0) {
+		if (d.type != TS_J_OBJ)
+			return -1;
+	} else {
+		d = msg;
+	}
+	if (ts_json_get(&d, "e", &e) < 0) {
+		struct ts_jval id, r;
+		if (ts_json_get(&d, "id", &id) == 0 && ts_json_get(&d, "result", &r) == 0)
+			return 0; /* a SUBSCRIBE answered */
+		if (ts_json_get(&d, "code", &r) == 0) {
+			char text[200];
+			if (ts_json_get_str(&d, "msg", text, sizeof text) < 0)
+				snprintf(text, sizeof text, "(no msg)");
+			ts_warn("binance reports an error: %s", text);
+			feed_status(f, NULL, "exchange_error", text);
+			return 0;
+		}
+		return -1;
+	}
+	if (ts_json_str_eq(&e, "serverShutdown")) {
+		ts_info("binance announced a server shutdown: reconnecting");
+		f->ops.reconnect(f->ops.ctx, "server shutdown", 1);
+		return 0;
+	}
+	if (ts_json_get(&d, "s", &sym) < 0 || !(sp = ts_json_str_raw(&sym, &sn)))
+		return ts_json_str_eq(&e, "trade") || ts_json_str_eq(&e, "depthUpdate") ? -1 : 0;
+	s = feed_sym_native(f, sp, sn);
+	if (ts_json_str_eq(&e, "trade")) {
+		if (!s || !(s->want & CH_TRADES))
+			return 0;
+		return on_trade(f, s, &d, rt);
+	}
+	if (ts_json_str_eq(&e, "depthUpdate")) {
+		if (!s || !(s->want & CH_BOOK))
+			return 0;
+		return on_depth(f, s, &d, rt);
+	}
+	return 0; /* aggTrade, kline, bookTicker: not ours */
+}
+
+/* {"symbols":[{"symbol":"BTCUSDT","status":"TRADING","baseAsset":"BTC",
+ * "quoteAsset":"USDT",…},…]} */
+static int
+bn_instruments(struct feed *f, const char *body, size_t n)
+{
+	struct ts_jval doc, syms, p;
+	struct ts_jiter it;
+	int count = 0;
+
+	if (ts_json_parse(body, n, &doc, NULL) < 0 || ts_json_get(&doc, "symbols", &syms) ||
+	    syms.type != TS_J_ARR)
+		return -1;
+	ts_json_iter(&it, &syms);
+	while (ts_json_next(&it, NULL, &p)) {
+		char id[64], base[32], quote[32], canon[80], status[32];
+		if (ts_json_get_str(&p, "symbol", id, sizeof id) <= 0 ||
+		    ts_json_get_str(&p, "baseAsset", base, sizeof base) <= 0 ||
+		    ts_json_get_str(&p, "quoteAsset", quote, sizeof quote) <= 0)
+			continue;
+		if (ts_json_get_str(&p, "status", status, sizeof status) > 0 &&
+		    strcmp(status, "TRADING"))
+			continue;
+		snprintf(canon, sizeof canon, "%s-%s", base, quote);
+		feed_instrument(f, canon, id);
+		count++;
+	}
+	return count ? 0 : -1;
+}
+
+static struct ex_adapter binance = {
+	.name = "binance",
+	.ws_base = "wss://stream.binance.com:9443",
+	.rest_base = "https://api.binance.com",
+	.instruments_path = "/api/v3/exchangeInfo",
+	.ws_msgs_per_sec = 5,              /* incoming messages per second limit */
+	.watchdog_us = 60000000,           /* pings come every 20 s */
+	.max_conn_us = INT64_C(23) * 3600 * 1000000, /* the cut comes at 24 h */
+	.instruments = bn_instruments,
+	.ws_path = bn_ws_path,
+	.on_connect = bn_on_connect,
+	.channel = bn_channel,
+	.on_message = bn_on_message,
+	.book_resync = bn_book_resync,
+	.backfill = bn_backfill,
+	.on_rest = bn_on_rest,
+	.on_disconnect = bn_on_disconnect,
+	.free_sym = bn_free_sym,
+};
+EX_REGISTER(binance)

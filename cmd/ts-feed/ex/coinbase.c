@@ -1,0 +1,323 @@
+/* coinbase.c: ts-feed adapter for Coinbase Advanced Trade (level2, market_trades, heartbeats) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../ex.h"
+#include "log.h"
+
+/* Subscribe or unsubscribe one channel for the products in syms. */
+static void
+send_sub(struct feed *f, const char *type, const char *channel,
+    struct fsym **syms, size_t n)
+{
+	struct ts_jw w = { 0 };
+
+	ts_jw_obj(&w);
+	ts_jw_kstr(&w, "type", type);
+	ts_jw_key(&w, "product_ids");
+	ts_jw_arr(&w);
+	for (size_t i = 0; i < n; i++)
+		ts_jw_str(&w, syms[i]->native);
+	ts_jw_arr_end(&w);
+	ts_jw_kstr(&w, "channel", channel);
+	ts_jw_obj_end(&w);
+	f->ops.ws_send(f->ops.ctx, w.buf, w.len);
+	ts_jw_free(&w);
+}
+
+static void
+cb_ws_path(struct feed *f, char *buf, size_t n)
+{
+	(void)f;
+	snprintf(buf, n, "/");
+}
+
+static void
+cb_on_connect(struct feed *f)
+{
+	struct fsym **v = ts_xcalloc(f->nsym + 1, sizeof *v);
+	size_t n;
+
+	n = 0;
+	for (size_t i = 0; i < f->nsym; i++)
+		if (f->symv[i]->want)
+			v[n++] = f->symv[i];
+	/* heartbeats keep a quiet connection talking, for the watchdog */
+	send_sub(f, "subscribe", "heartbeats", v, n);
+	n = 0;
+	for (size_t i = 0; i < f->nsym; i++)
+		if (f->symv[i]->want & CH_TRADES)
+			v[n++] = f->symv[i];
+	if (n)
+		send_sub(f, "subscribe", "market_trades", v, n);
+	n = 0;
+	for (size_t i = 0; i < f->nsym; i++)
+		if (f->symv[i]->want & CH_BOOK)
+			v[n++] = f->symv[i];
+	if (n)
+		send_sub(f, "subscribe", "level2", v, n);
+	free(v);
+}
+
+static void
+cb_channel(struct feed *f, struct fsym *s, int ch, int on)
+{
+	send_sub(f, on ? "subscribe" : "unsubscribe",
+	    ch == CH_BOOK ? "level2" : "market_trades", &s, 1);
+}
+
+/* Coinbase sends a level2 snapshot only on subscription, and sequence_num
+ * is one counter per connection: the only sure way back into sync is a new
+ * connection (its snapshot and its trade snapshot fill what was lost). */
+static void
+cb_book_resync(struct feed *f, struct fsym *s)
+{
+	(void)s;
+	f->ops.reconnect(f->ops.ctx, "book out of sync", 1);
+}
+
+static int
+l2_event(struct feed *f, const struct ts_jval *ev, int64_t ts, int64_t rt)
+{
+	struct ts_jval type, pid, ups, u, side, px, qty;
+	struct ts_dec dpx, dqty;
+	struct ts_jiter it;
+	const char *p;
+	size_t n;
+	struct fsym *s;
+	int snap;
+
+	if (ts_json_get(ev, "type", &type) || ts_json_get(ev, "product_id", &pid) ||
+	    ts_json_get(ev, "updates", &ups) || ups.type != TS_J_ARR ||
+	    !(p = ts_json_str_raw(&pid, &n)))
+		return -1;
+	if (ts_json_str_eq(&type, "snapshot"))
+		snap = 1;
+	else if (ts_json_str_eq(&type, "update"))
+		snap = 0;
+	else
+		return -1;
+	s = feed_sym_native(f, p, n);
+	if (!s || !(s->want & CH_BOOK))
+		return 0;
+	if (!snap && s->bstate != BOOK_LIVE)
+		return 0; /* waiting for the snapshot of a new connection */
+	if (snap)
+		feed_snap_begin(f, s);
+	else
+		feed_delta_begin(f, s);
+	ts_json_iter(&it, &ups);
+	while (ts_json_next(&it, NULL, &u)) {
+		enum ts_side sd;
+		if (ts_json_get(&u, "side", &side) || ts_json_get(&u, "price_level", &px) ||
+		    ts_json_get(&u, "new_quantity", &qty) || ts_json_dec(&px, &dpx) ||
+		    ts_json_dec(&qty, &dqty) || dpx.m <= 0)
+			goto bad;
+		if (ts_json_str_eq(&side, "bid"))
+			sd = TS_BID;
+		else if (ts_json_str_eq(&side, "offer") || ts_json_str_eq(&side, "ask"))
+			sd = TS_ASK;
+		else
+			goto bad;
+		if (feed_level(f, s, sd, dpx, dqty) < 0)
+			goto bad;
+	}
+	if (snap)
+		feed_snap_end(f, s, ts, rt);
+	else
+		feed_delta_end(f, s, ts, rt);
+	return 0;
+bad:
+	/* part of this update may be applied: the book cannot be trusted */
+	f->in_delta = 0;
+	feed_book_resync(f, s, "malformed update");
+	return -1;
+}
+
+struct cb_trade {
+	int64_t id;
+	struct ts_jval v;
+};
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct cb_trade *x = a, *y = b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int
+trades_event(struct feed *f, const struct ts_jval *ev, int64_t rt)
+{
+	static struct cb_trade *v;
+	static size_t cap;
+	struct ts_jval trades, t, pid, px, qty, side, tm;
+	struct ts_jiter it;
+	size_t n = 0;
+	int bad = 0;
+
+	if (ts_json_get(ev, "trades", &trades) || trades.type != TS_J_ARR)
+		return -1;
+	/* snapshots come newest first: publish in id order */
+	ts_json_iter(&it, &trades);
+	while (ts_json_next(&it, NULL, &t)) {
+		int64_t id;
+		if (ts_json_get_i64(&t, "trade_id", &id) < 0) {
+			bad = 1;
+			continue;
+		}
+		ts_xgrow((void **)&v, &cap, n + 1, sizeof *v);
+		v[n].id = id;
+		v[n++].v = t;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof *v, by_id);
+	for (size_t i = 0; i < n; i++) {
+		struct ts_dec dpx, dqty;
+		const char *p;
+		size_t pn;
+		struct fsym *s;
+		char sd;
+
+		if (ts_json_get(&v[i].v, "product_id", &pid) || !(p = ts_json_str_raw(&pid, &pn)) ||
+		    ts_json_get(&v[i].v, "price", &px) || ts_json_dec(&px, &dpx) ||
+		    ts_json_get(&v[i].v, "size", &qty) || ts_json_dec(&qty, &dqty) ||
+		    ts_json_get(&v[i].v, "side", &side) || ts_json_get(&v[i].v, "time", &tm) ||
+		    dpx.m <= 0 || dqty.m <= 0) {
+			bad = 1;
+			continue;
+		}
+		/* Coinbase's side is the maker's: a SELL maker met a buying taker */
+		if (ts_json_str_eq(&side, "SELL"))
+			sd = 'b';
+		else if (ts_json_str_eq(&side, "BUY"))
+			sd = 's';
+		else {
+			bad = 1;
+			continue;
+		}
+		s = feed_sym_native(f, p, pn);
+		if (!s)
+			continue;
+		feed_trade(f, s, v[i].id, dpx, dqty, sd, feed_rfc3339(&tm), rt, 0);
+	}
+	return bad ? -1 : 0;
+}
+
+static int
+cb_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
+{
+	struct ts_jval msg, ch, seq, evs, ev, ts;
+	struct ts_jiter it;
+	int64_t sn, t;
+	int l2, r = 0;
+
+	if (ts_json_parse(p, n, &msg, NULL) < 0 || msg.type != TS_J_OBJ)
+		return -1;
+	if (ts_json_get(&msg, "channel", &ch) < 0) {
+		struct ts_jval type;
+		char text[200];
+		if (!ts_json_get(&msg, "type", &type) && ts_json_str_eq(&type, "error")) {
+			if (ts_json_get_str(&msg, "message", text, sizeof text) < 0)
+				snprintf(text, sizeof text, "(no message)");
+			ts_warn("coinbase reports an error: %s", text);
+			feed_status(f, NULL, "exchange_error", text);
+			return 0;
+		}
+		return -1;
+	}
+	if (ts_json_get(&msg, "sequence_num", &seq) == 0) {
+		if (ts_json_i64(&seq, &sn) < 0)
+			return -1;
+		if (f->conn_seq >= 0 && sn <= f->conn_seq) {
+			f->dup_msgs++;
+			return 0; /* sent twice */
+		}
+		if (f->conn_seq >= 0 && sn > f->conn_seq + 1) {
+			char detail[96];
+			f->seq_gaps++;
+			snprintf(detail, sizeof detail, "sequence_num %lld after %lld",
+			    (long long)sn, (long long)f->conn_seq);
+			ts_warn_rl(&f->rl, "coinbase: gap in %s", detail);
+			feed_status(f, NULL, "sequence_gap", detail);
+			/* any channel may have lost a message: every book is suspect */
+			for (size_t i = 0; i < f->nsym; i++)
+				if (f->symv[i]->bstate == BOOK_LIVE)
+					feed_book_resync(f, f->symv[i], "sequence gap");
+			f->conn_seq = sn;
+			f->ops.reconnect(f->ops.ctx, "sequence gap", 1);
+			return 0;
+		}
+		f->conn_seq = sn;
+	}
+	l2 = ts_json_str_eq(&ch, "l2_data");
+	if (!l2 && !ts_json_str_eq(&ch, "market_trades"))
+		return 0; /* heartbeats, subscriptions, channels we did not ask for */
+	if (ts_json_get(&msg, "events", &evs) || evs.type != TS_J_ARR)
+		return -1;
+	t = 0;
+	if (ts_json_get(&msg, "timestamp", &ts) == 0)
+		t = feed_rfc3339(&ts);
+	if (!t)
+		t = rt;
+	ts_json_iter(&it, &evs);
+	while (ts_json_next(&it, NULL, &ev)) {
+		if (ev.type != TS_J_OBJ) {
+			r = -1;
+			continue;
+		}
+		if ((l2 ? l2_event(f, &ev, t, rt) : trades_event(f, &ev, rt)) < 0)
+			r = -1;
+	}
+	return r;
+}
+
+/* {"products":[{"product_id":"BTC-USD","base_currency_id":"BTC",
+ * "quote_currency_id":"USD","status":"online",…},…]} */
+static int
+cb_instruments(struct feed *f, const char *body, size_t n)
+{
+	struct ts_jval doc, prods, p;
+	struct ts_jiter it;
+	int count = 0;
+
+	if (ts_json_parse(body, n, &doc, NULL) < 0 || ts_json_get(&doc, "products", &prods) ||
+	    prods.type != TS_J_ARR)
+		return -1;
+	ts_json_iter(&it, &prods);
+	while (ts_json_next(&it, NULL, &p)) {
+		char id[64], base[32], quote[32], canon[80], status[32];
+		if (ts_json_get_str(&p, "product_id", id, sizeof id) <= 0)
+			continue;
+		if (ts_json_get_str(&p, "status", status, sizeof status) > 0 &&
+		    !strcmp(status, "delisted"))
+			continue;
+		if (ts_json_get_str(&p, "base_currency_id", base, sizeof base) > 0 &&
+		    ts_json_get_str(&p, "quote_currency_id", quote, sizeof quote) > 0)
+			snprintf(canon, sizeof canon, "%s-%s", base, quote);
+		else
+			snprintf(canon, sizeof canon, "%s", id);
+		feed_instrument(f, canon, id);
+		count++;
+	}
+	return count ? 0 : -1;
+}
+
+static struct ex_adapter coinbase = {
+	.name = "coinbase",
+	.ws_base = "wss://advanced-trade-ws.coinbase.com",
+	.rest_base = "https://api.coinbase.com",
+	.instruments_path = "/api/v3/brokerage/market/products",
+	.ws_msgs_per_sec = 8,      /* unauthenticated messages per second */
+	.watchdog_us = 10000000,   /* heartbeats come every second */
+	.max_conn_us = 0,
+	.instruments = cb_instruments,
+	.ws_path = cb_ws_path,
+	.on_connect = cb_on_connect,
+	.channel = cb_channel,
+	.on_message = cb_on_message,
+	.book_resync = cb_book_resync,
+	.backfill = NULL, /* no trade history by id: gaps are reported */
+};
+EX_REGISTER(coinbase)

@@ -1,0 +1,601 @@
+/* feed.c: ts-feed's core: symbols, book state machine, trade dedup/backfill, publishing */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ex.h"
+#include "log.h"
+#include "tm.h"
+#include "topic.h"
+
+/* Live trades held while a backfill runs; beyond this the backfill is
+ * abandoned and the gap reported, so memory stays bounded. */
+#define HELD_MAX 200000
+
+static struct ex_adapter *registry;
+
+void
+ex_register(struct ex_adapter *a)
+{
+	a->next = registry;
+	registry = a;
+}
+
+const struct ex_adapter *
+ex_find(const char *name)
+{
+	for (const struct ex_adapter *a = registry; a; a = a->next)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
+}
+
+const struct ex_adapter *ex_first(void) { return registry; }
+
+const char *
+feed_state_name(enum book_state st)
+{
+	switch (st) {
+	case BOOK_OFF: return "off";
+	case BOOK_SYNCING: return "syncing";
+	case BOOK_LIVE: return "live";
+	}
+	return "?";
+}
+
+void
+feed_init(struct feed *f, const struct ex_adapter *ex, const struct feed_ops *ops)
+{
+	struct ts_ratelimit rl = TS_RATELIMIT_INIT(1, 20);
+
+	memset(f, 0, sizeof *f);
+	f->ex = ex;
+	f->ops = *ops;
+	f->conn_seq = -1;
+	f->rl = rl;
+	snprintf(f->state, sizeof f->state, "starting");
+}
+
+void
+feed_free(struct feed *f)
+{
+	struct ts_map_entry *e;
+	size_t i = 0;
+
+	while ((e = ts_map_next(&f->inst, &i)))
+		free(e->v.p);
+	ts_map_clear(&f->inst);
+	ts_map_clear(&f->syms);
+	ts_map_clear(&f->bynative);
+	for (size_t k = 0; k < f->nsym; k++) {
+		struct fsym *s = f->symv[k];
+		if (f->ex->free_sym)
+			f->ex->free_sym(s);
+		ts_book_free(&s->book);
+		free(s->held);
+		free(s);
+	}
+	free(f->symv);
+	free(f->chg[0]);
+	free(f->chg[1]);
+	ts_jw_free(&f->w);
+	memset(f, 0, sizeof *f);
+}
+
+void
+feed_instrument(struct feed *f, const char *canon, const char *native)
+{
+	struct ts_map_entry *e;
+	int created;
+
+	if (!ts_sym_valid(canon) || strlen(native) >= sizeof ((struct fsym *)0)->native)
+		return;
+	e = ts_map_put(&f->inst, canon, &created);
+	if (!created)
+		free(e->v.p);
+	e->v.p = ts_xstrdup(native);
+}
+
+const char *
+feed_native(const struct feed *f, const char *canon)
+{
+	struct ts_map_entry *e = ts_map_get(&f->inst, canon);
+	return e ? e->v.p : NULL;
+}
+
+struct fsym *
+feed_sym(const struct feed *f, const char *canon)
+{
+	struct ts_map_entry *e = ts_map_get(&f->syms, canon);
+	return e ? e->v.p : NULL;
+}
+
+struct fsym *
+feed_sym_native(const struct feed *f, const char *native, size_t n)
+{
+	char key[64];
+	struct ts_map_entry *e;
+
+	if (n >= sizeof key)
+		return NULL;
+	memcpy(key, native, n);
+	key[n] = '\0';
+	e = ts_map_get(&f->bynative, key);
+	return e ? e->v.p : NULL;
+}
+
+int
+feed_any_wanted(const struct feed *f)
+{
+	for (size_t i = 0; i < f->nsym; i++)
+		if (f->symv[i]->want)
+			return 1;
+	return 0;
+}
+
+static struct fsym *
+sym_get(struct feed *f, const char *canon, const char *native)
+{
+	struct ts_map_entry *e;
+	struct fsym *s;
+	int created;
+
+	e = ts_map_put(&f->syms, canon, &created);
+	if (!created)
+		return e->v.p;
+	s = ts_xcalloc(1, sizeof *s);
+	snprintf(s->sym, sizeof s->sym, "%s", canon);
+	snprintf(s->native, sizeof s->native, "%s", native);
+	ts_topic_build(s->t_trades, sizeof s->t_trades, "trades", f->ex->name, canon, NULL);
+	ts_topic_build(s->t_book, sizeof s->t_book, "book", f->ex->name, canon, NULL);
+	s->last_id = -1;
+	e->v.p = s;
+	ts_map_put(&f->bynative, native, NULL)->v.p = s;
+	ts_xgrow((void **)&f->symv, &f->capsym, f->nsym + 1, sizeof *f->symv);
+	f->symv[f->nsym++] = s;
+	return s;
+}
+
+int
+feed_want(struct feed *f, const char *sym, int ch, int on)
+{
+	const char *native = feed_native(f, sym);
+	struct fsym *s;
+	int changed;
+
+	if (!native) {
+		if (!on)
+			return -1;
+		ts_warn("unknown symbol '%s' on %s", sym, f->ex->name);
+		feed_status(f, NULL, "unknown_symbol", sym);
+		return -1;
+	}
+	s = sym_get(f, sym, native);
+	changed = on ? ch & ~s->want : ch & s->want;
+	for (int bit = CH_TRADES; bit <= CH_BOOK; bit <<= 1) {
+		if (!(changed & bit))
+			continue;
+		if (on)
+			s->want |= bit;
+		else
+			s->want &= ~bit;
+		if (bit == CH_BOOK) {
+			if (on) {
+				s->bstate = BOOK_SYNCING;
+			} else {
+				s->bstate = BOOK_OFF;
+				ts_book_clear(&s->book);
+			}
+		}
+		if (bit == CH_TRADES && !on) {
+			/* nobody listens: a later subscriber starts afresh */
+			s->last_id = -1;
+			s->backfilling = 0;
+			s->nheld = 0;
+		}
+		if (f->connected && f->ex->channel)
+			f->ex->channel(f, s, bit, on);
+	}
+	return 0;
+}
+
+void
+feed_connected(struct feed *f)
+{
+	f->connected = 1;
+	f->conn_seq = -1;
+	for (size_t i = 0; i < f->nsym; i++) {
+		struct fsym *s = f->symv[i];
+		if (s->want & CH_BOOK)
+			s->bstate = BOOK_SYNCING;
+	}
+	f->ex->on_connect(f);
+	feed_status(f, "connected", NULL, NULL);
+}
+
+static void
+publish_reset(struct feed *f, struct fsym *s, const char *reason)
+{
+	struct ts_jw *w = &f->w;
+
+	ts_jw_reset(w);
+	ts_jw_obj(w);
+	ts_jw_kstr(w, "ex", f->ex->name);
+	ts_jw_kstr(w, "sym", s->sym);
+	ts_jw_kstr(w, "type", "reset");
+	ts_jw_kstr(w, "reason", reason);
+	ts_jw_key(w, "seq");
+	ts_jw_u64(w, ++s->seq_book);
+	ts_jw_obj_end(w);
+	f->ops.emit(f->ops.ctx, s->t_book, w->buf, w->len);
+}
+
+void
+feed_disconnected(struct feed *f, const char *reason)
+{
+	int was = f->connected;
+
+	f->connected = 0;
+	f->conn_seq = -1;
+	for (size_t i = 0; i < f->nsym; i++) {
+		struct fsym *s = f->symv[i];
+		if (s->bstate == BOOK_LIVE)
+			publish_reset(f, s, "disconnected");
+		if (s->want & CH_BOOK) {
+			s->bstate = BOOK_SYNCING;
+			ts_book_clear(&s->book);
+		}
+	}
+	if (f->ex->on_disconnect)
+		f->ex->on_disconnect(f);
+	if (was)
+		f->reconnects++;
+	feed_status(f, "reconnecting", "disconnected", reason);
+}
+
+void
+feed_message(struct feed *f, const char *p, size_t n, int64_t rt)
+{
+	f->msgs++;
+	if (f->ex->on_message(f, p, n, rt) < 0)
+		feed_malformed(f, "message", p, n);
+}
+
+void
+feed_malformed(struct feed *f, const char *what, const char *p, size_t n)
+{
+	f->malformed++;
+	ts_warn_rl(&f->rl, "malformed %s from %s skipped: '%.*s'", what, f->ex->name,
+	    (int)(n > 120 ? 120 : n), p);
+}
+
+int64_t
+feed_rfc3339(const struct ts_jval *v)
+{
+	const char *p;
+	size_t n;
+	int64_t us;
+
+	if (!(p = ts_json_str_raw(v, &n)) || ts_rfc3339_parse(p, n, &us) < 0)
+		return 0;
+	return us;
+}
+
+/* trades */
+
+static void
+publish_trade(struct feed *f, struct fsym *s, const struct ftrade *t)
+{
+	struct ts_jw *w = &f->w;
+	char id[24];
+
+	snprintf(id, sizeof id, "%lld", (long long)t->id);
+	ts_jw_reset(w);
+	ts_jw_obj(w);
+	ts_jw_kstr(w, "ex", f->ex->name);
+	ts_jw_kstr(w, "sym", s->sym);
+	ts_jw_kstr(w, "id", id);
+	ts_jw_kdec(w, "px", t->px);
+	ts_jw_kdec(w, "qty", t->qty);
+	ts_jw_kstr(w, "side", t->side == 'b' ? "buy" : "sell");
+	ts_jw_ki64(w, "ts", t->ts);
+	ts_jw_ki64(w, "rt", t->rt);
+	ts_jw_key(w, "seq");
+	ts_jw_u64(w, ++s->seq_trades);
+	ts_jw_obj_end(w);
+	f->ops.emit(f->ops.ctx, s->t_trades, w->buf, w->len);
+	s->last_id = t->id;
+	s->trades++;
+	f->trades++;
+}
+
+static void
+report_gap(struct feed *f, struct fsym *s, int64_t after, int64_t before)
+{
+	char detail[128];
+
+	s->gaps++;
+	s->missed += (uint64_t)(before - after - 1);
+	snprintf(detail, sizeof detail, "%s: %lld trades missing after id %lld",
+	    s->sym, (long long)(before - after - 1), (long long)after);
+	ts_warn_rl(&f->rl, "%s %s", f->ex->name, detail);
+	feed_status(f, NULL, "trade_gap", detail);
+}
+
+static void
+hold(struct fsym *s, const struct ftrade *t)
+{
+	ts_xgrow((void **)&s->held, &s->capheld, s->nheld + 1, sizeof *s->held);
+	s->held[s->nheld++] = *t;
+}
+
+/* Publish t unless it is a duplicate; a gap before it is reported (or,
+ * when allowed and the exchange can, backfilled while t is held). */
+static int
+accept_trade(struct feed *f, struct fsym *s, const struct ftrade *t, int may_backfill)
+{
+	if (s->last_id >= 0 && t->id <= s->last_id) {
+		s->dups++;
+		return 0;
+	}
+	if (s->last_id >= 0 && t->id > s->last_id + 1) {
+		if (may_backfill && f->ex->backfill) {
+			s->backfilling = 1;
+			hold(s, t);
+			f->ex->backfill(f, s, s->last_id, t->id);
+			return 0;
+		}
+		report_gap(f, s, s->last_id, t->id);
+	}
+	publish_trade(f, s, t);
+	return 1;
+}
+
+int
+feed_trade(struct feed *f, struct fsym *s, int64_t id, struct ts_dec px,
+    struct ts_dec qty, char side, int64_t ts, int64_t rt, int backfill)
+{
+	struct ftrade t = { id, px, qty, ts, rt, side };
+
+	if (!(s->want & CH_TRADES))
+		return 0;
+	if (backfill) {
+		if (!s->backfilling || (s->nheld && id >= s->held[0].id))
+			return 0; /* the live stream has it */
+		if (s->last_id >= 0 && id <= s->last_id) {
+			s->dups++;
+			return 0;
+		}
+		return accept_trade(f, s, &t, 0);
+	}
+	if (s->backfilling) {
+		if (s->nheld >= HELD_MAX) {
+			ts_warn("%s %s: backfill too slow, giving up on it", f->ex->name, s->sym);
+			feed_backfill_done(f, s);
+		} else {
+			hold(s, &t);
+			return 0;
+		}
+	}
+	return accept_trade(f, s, &t, 1);
+}
+
+void
+feed_backfill_done(struct feed *f, struct fsym *s)
+{
+	size_t n;
+
+	if (!s->backfilling)
+		return;
+	s->backfilling = 0;
+	n = s->nheld;
+	s->nheld = 0;
+	for (size_t i = 0; i < n; i++)
+		accept_trade(f, s, &s->held[i], 0);
+}
+
+/* books */
+
+static void
+publish_snapshot(struct feed *f, struct fsym *s, int64_t ts, int64_t rt)
+{
+	struct ts_jw *w = &f->w;
+
+	ts_jw_reset(w);
+	ts_jw_obj(w);
+	ts_jw_kstr(w, "ex", f->ex->name);
+	ts_jw_kstr(w, "sym", s->sym);
+	ts_jw_kstr(w, "type", "snapshot");
+	ts_book_write(&s->book, w, 0);
+	ts_jw_ki64(w, "ts", ts);
+	ts_jw_ki64(w, "rt", rt);
+	ts_jw_key(w, "seq");
+	ts_jw_u64(w, ++s->seq_book);
+	ts_jw_obj_end(w);
+	f->ops.emit(f->ops.ctx, s->t_book, w->buf, w->len);
+	s->book_msgs++;
+	f->book_msgs++;
+}
+
+void
+feed_book_resync(struct feed *f, struct fsym *s, const char *reason)
+{
+	if (s->bstate == BOOK_LIVE)
+		publish_reset(f, s, reason);
+	if (!(s->want & CH_BOOK))
+		return;
+	ts_warn_rl(&f->rl, "%s %s: book out of sync (%s), resyncing", f->ex->name,
+	    s->sym, reason);
+	s->resyncs++;
+	f->resyncs++;
+	s->bstate = BOOK_SYNCING;
+	s->book_id = 0;
+	ts_book_clear(&s->book);
+	if (f->connected && f->ex->book_resync)
+		f->ex->book_resync(f, s);
+}
+
+void
+feed_book_republish(struct feed *f, struct fsym *s)
+{
+	if (s->bstate == BOOK_LIVE)
+		publish_snapshot(f, s, ts_now_us(), ts_now_us());
+}
+
+void
+feed_snap_begin(struct feed *f, struct fsym *s)
+{
+	f->in_delta = 0;
+	ts_book_clear(&s->book);
+}
+
+int
+feed_snap_end(struct feed *f, struct fsym *s, int64_t ts, int64_t rt)
+{
+	if (ts_book_crossed(&s->book)) {
+		feed_book_resync(f, s, "crossed");
+		return -1;
+	}
+	s->bstate = BOOK_LIVE;
+	publish_snapshot(f, s, ts, rt);
+	return 0;
+}
+
+void
+feed_delta_begin(struct feed *f, struct fsym *s)
+{
+	(void)s;
+	f->in_delta = 1;
+	f->nchg[0] = f->nchg[1] = 0;
+}
+
+int
+feed_level(struct feed *f, struct fsym *s, enum ts_side side, struct ts_dec px,
+    struct ts_dec qty)
+{
+	int r = ts_book_set(&s->book, side, px, qty);
+
+	if (r < 0)
+		return -1;
+	if (r == 1 && f->in_delta) {
+		ts_xgrow((void **)&f->chg[side], &f->capchg[side], f->nchg[side] + 1,
+		    sizeof *f->chg[side]);
+		f->chg[side][f->nchg[side]].px = px;
+		f->chg[side][f->nchg[side]].qty = qty;
+		f->nchg[side]++;
+	}
+	return 0;
+}
+
+static void
+write_levels(struct ts_jw *w, const char *key, const struct ts_level *lv, size_t n)
+{
+	ts_jw_key(w, key);
+	ts_jw_arr(w);
+	for (size_t i = 0; i < n; i++) {
+		ts_jw_arr(w);
+		ts_jw_dec(w, lv[i].px);
+		ts_jw_dec(w, lv[i].qty);
+		ts_jw_arr_end(w);
+	}
+	ts_jw_arr_end(w);
+}
+
+int
+feed_delta_end(struct feed *f, struct fsym *s, int64_t ts, int64_t rt)
+{
+	struct ts_jw *w = &f->w;
+
+	f->in_delta = 0;
+	if (s->bstate != BOOK_LIVE)
+		return 0;
+	if (ts_book_crossed(&s->book)) {
+		feed_book_resync(f, s, "crossed");
+		return -1;
+	}
+	if (f->nchg[0] + f->nchg[1] == 0)
+		return 0;
+	ts_jw_reset(w);
+	ts_jw_obj(w);
+	ts_jw_kstr(w, "ex", f->ex->name);
+	ts_jw_kstr(w, "sym", s->sym);
+	ts_jw_kstr(w, "type", "delta");
+	write_levels(w, "bids", f->chg[0], f->nchg[0]);
+	write_levels(w, "asks", f->chg[1], f->nchg[1]);
+	ts_jw_ki64(w, "ts", ts);
+	ts_jw_ki64(w, "rt", rt);
+	ts_jw_key(w, "seq");
+	ts_jw_u64(w, ++s->seq_book);
+	ts_jw_obj_end(w);
+	f->ops.emit(f->ops.ctx, s->t_book, w->buf, w->len);
+	s->book_msgs++;
+	f->book_msgs++;
+	return 0;
+}
+
+/* status */
+
+static void
+ku64(struct ts_jw *w, const char *key, uint64_t v)
+{
+	ts_jw_key(w, key);
+	ts_jw_u64(w, v);
+}
+
+void
+feed_status(struct feed *f, const char *state, const char *event, const char *detail)
+{
+	struct ts_jw *w = &f->w;
+	char topic[96];
+	int64_t now = ts_mono_us();
+	double rate = 0;
+
+	if (state)
+		snprintf(f->state, sizeof f->state, "%s", state);
+	if (f->rate_t && now > f->rate_t)
+		rate = (double)(f->msgs - f->rate_msgs) * 1e6 / (double)(now - f->rate_t);
+	f->rate_t = now;
+	f->rate_msgs = f->msgs;
+	ts_topic_build(topic, sizeof topic, "status", "feed", f->ex->name, NULL);
+	ts_jw_reset(w);
+	ts_jw_obj(w);
+	ts_jw_kstr(w, "ex", f->ex->name);
+	ts_jw_kstr(w, "state", f->state);
+	if (event)
+		ts_jw_kstr(w, "event", event);
+	if (detail)
+		ts_jw_kstr(w, "detail", detail);
+	ku64(w, "msgs", f->msgs);
+	ts_jw_key(w, "rate");
+	ts_jw_double(w, (double)(int64_t)(rate * 10) / 10);
+	ku64(w, "malformed", f->malformed);
+	ku64(w, "trades", f->trades);
+	ku64(w, "book_msgs", f->book_msgs);
+	ku64(w, "resyncs", f->resyncs);
+	ku64(w, "reconnects", f->reconnects);
+	ku64(w, "seq_gaps", f->seq_gaps);
+	ts_jw_key(w, "symbols");
+	ts_jw_obj(w);
+	for (size_t i = 0; i < f->nsym; i++) {
+		struct fsym *s = f->symv[i];
+		if (!s->want)
+			continue;
+		ts_jw_key(w, s->sym);
+		ts_jw_obj(w);
+		if (s->want & CH_BOOK)
+			ts_jw_kstr(w, "book", feed_state_name(s->bstate));
+		if (s->want & CH_TRADES) {
+			ku64(w, "trades", s->trades);
+			ku64(w, "dups", s->dups);
+			ku64(w, "missed", s->missed);
+		}
+		ku64(w, "resyncs", s->resyncs);
+		ts_jw_obj_end(w);
+	}
+	ts_jw_obj_end(w);
+	ts_jw_ki64(w, "ts", ts_now_us());
+	ts_jw_key(w, "seq");
+	ts_jw_u64(w, ++f->status_seq);
+	ts_jw_obj_end(w);
+	f->ops.emit(f->ops.ctx, topic, w->buf, w->len);
+}

@@ -1,0 +1,2 @@
+ts-feed_CFLAGS = $(LWS_CFLAGS)
+ts-feed_LIBS = $(LWS_LIBS)

@@ -1,0 +1,1036 @@
+/* ts-feed: one exchange's websocket and REST market data as normalized trades/ and book/ topics */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <libwebsockets.h>
+#include <zmq.h>
+
+#include "bus.h"
+#include "ex.h"
+#include "http.h"
+#include "log.h"
+#include "msg.h"
+#include "tm.h"
+#include "topic.h"
+
+static const char usage[] =
+"usage: ts-feed [-B ENDPOINT] [--stdout] [--url WSBASE] [--rest RESTBASE]\n"
+"               [--watchdog SECONDS] [--stats] EXCHANGE [SYMBOL...]\n"
+"\n"
+"Connect to EXCHANGE's websocket and REST APIs and publish normalized\n"
+"trades/EXCHANGE/SYMBOL and book/EXCHANGE/SYMBOL messages, and its health\n"
+"on status/feed/EXCHANGE. On the bus a channel opens when its topic gains\n"
+"its first subscriber and closes when it loses its last; the SYMBOLs\n"
+"(canonical BASE-QUOTE) are always open, both trades and book.\n"
+"\n"
+"  -B ENDPOINT        bus directory, ipc://DIR or tcp://HOST:PORT\n"
+"      --stdout       write TOPIC<tab>JSON lines to stdout instead of the bus\n"
+"      --url WSBASE   ws://HOST:PORT or wss://HOST[:PORT] replacing the\n"
+"                     exchange's websocket scheme, host and port\n"
+"      --rest RESTBASE  http://HOST:PORT or https://HOST[:PORT] for REST\n"
+"      --watchdog SECONDS  reconnect after this long without data\n"
+"                     (default 10 for coinbase, 60 for binance)\n"
+"      --stats        print messages, CPU time, peak RSS and processing\n"
+"                     latency percentiles on stderr at exit\n"
+"      --insecure     allow a tcp bus on a non-loopback address\n"
+"  -h, --help         show this help\n"
+"\n"
+"Exchanges: coinbase, binance.\n"
+"\n"
+"Exit status: 0 on SIGINT or SIGTERM; 100 usage error, unknown exchange,\n"
+"bad URL, or no SYMBOL given is known; 111 the instrument list cannot be\n"
+"fetched (network, host unreachable) or another system error.\n";
+
+/* A base URL: scheme, host and port. */
+struct base {
+	int tls;
+	char host[256];
+	int port;
+	char text[300];
+};
+
+struct outmsg {
+	char *p;
+	size_t n;
+};
+
+enum { C_IDLE, C_CONNECTING, C_OPEN, C_CLOSING };
+
+struct rreq {
+	CURL *h;
+	struct fsym *s;
+	int kind, attempts;
+	char url[600];
+	char *body;
+	size_t len, cap;
+	long retry_after;
+	int64_t due;
+	struct rreq *next;
+};
+
+struct app {
+	struct feed f;
+	const struct ex_adapter *ex;
+	struct base ws, rest;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	/* the websocket connection */
+	struct lws *wsi;
+	int cstate, reconnect_now, attempts;
+	int64_t last_rx, opened_at, watchdog_us;
+	char *rx;
+	size_t rxlen, rxcap;
+	struct outmsg *q;
+	size_t nq, capq, qhead;
+	double tokens;
+	int64_t tok_t;
+	char path[4096];
+	/* REST */
+	CURLM *multi;
+	struct rreq *pending, *active;
+	int64_t rest_block_until, rest_last;
+	/* the bus, or stdout */
+	int to_stdout;
+	void *xpub;
+	int busfd;
+	struct ts_map pinned; /* canonical -> CH_ bits given on the command line */
+	uint64_t emitted, dropped;
+	/* timers */
+	lws_sorted_usec_list_t sul_reconnect, sul_watchdog, sul_status, sul_rest,
+	    sul_send, sul_flush, sul_maxconn;
+	/* --stats */
+	int stats;
+	uint64_t lat_hist[64], lat_n;
+};
+
+static struct app A;
+static volatile sig_atomic_t stopping;
+
+static void
+on_signal(int signo)
+{
+	(void)signo;
+	stopping = 1;
+	if (A.ctx)
+		lws_cancel_service(A.ctx);
+}
+
+static int
+parse_base(const char *s, const char *plain, const char *tls, struct base *b)
+{
+	const char *p, *h, *colon, *end;
+	size_t n;
+
+	memset(b, 0, sizeof *b);
+	if (!strncmp(s, tls, strlen(tls)) && !strncmp(s + strlen(tls), "://", 3)) {
+		b->tls = 1;
+		p = s + strlen(tls) + 3;
+	} else if (!strncmp(s, plain, strlen(plain)) && !strncmp(s + strlen(plain), "://", 3)) {
+		p = s + strlen(plain) + 3;
+	} else {
+		return -1;
+	}
+	h = p;
+	end = p + strcspn(p, "/?#");
+	if (*end && strcmp(end, "/"))
+		return -1; /* only the scheme, host and port are replaced */
+	colon = memchr(h, ':', (size_t)(end - h));
+	n = (size_t)((colon ? colon : end) - h);
+	if (n == 0 || n >= sizeof b->host)
+		return -1;
+	memcpy(b->host, h, n);
+	for (size_t i = 0; i < n; i++)
+		if (!(b->host[i] == '.' || b->host[i] == '-' ||
+		    (b->host[i] >= '0' && b->host[i] <= '9') ||
+		    (b->host[i] >= 'a' && b->host[i] <= 'z') ||
+		    (b->host[i] >= 'A' && b->host[i] <= 'Z')))
+			return -1;
+	b->port = b->tls ? 443 : 80;
+	if (colon) {
+		char *e;
+		long port = strtol(colon + 1, &e, 10);
+		if (e != end || port <= 0 || port > 65535)
+			return -1;
+		b->port = (int)port;
+	}
+	snprintf(b->text, sizeof b->text, "%s://%s:%d", b->tls ? tls : plain, b->host, b->port);
+	return 0;
+}
+
+/* output */
+
+static void
+emit(void *ctx, const char *topic, const char *json, size_t n)
+{
+	struct app *a = ctx;
+
+	if (a->to_stdout) {
+		if (fputs(topic, stdout) == EOF || putchar('\t') == EOF ||
+		    fwrite(json, 1, n, stdout) != n || putchar('\n') == EOF) {
+			if (errno == EPIPE) {
+				stopping = 1;
+				return;
+			}
+			ts_die_errno(TS_EXIT_TEMP, "cannot write to stdout");
+		}
+		a->emitted++;
+		return;
+	}
+	if (ts_msg_send(a->xpub, topic, json, n, ZMQ_DONTWAIT) < 0)
+		a->dropped++;
+	else
+		a->emitted++;
+}
+
+/* the websocket */
+
+static void schedule_connect(struct app *a, int64_t delay_us);
+
+static void
+queue_clear(struct app *a)
+{
+	for (size_t i = a->qhead; i < a->nq; i++)
+		free(a->q[i].p);
+	a->nq = a->qhead = 0;
+}
+
+static void
+ws_send(void *ctx, const char *text, size_t n)
+{
+	struct app *a = ctx;
+
+	if (a->cstate != C_OPEN)
+		return; /* on_connect sends everything wanted again */
+	ts_xgrow((void **)&a->q, &a->capq, a->nq + 1, sizeof *a->q);
+	a->q[a->nq].p = ts_xmalloc(LWS_PRE + n);
+	memcpy(a->q[a->nq].p + LWS_PRE, text, n);
+	a->q[a->nq++].n = n;
+	lws_callback_on_writable(a->wsi);
+}
+
+static void
+on_send_timer(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_send);
+
+	if (a->cstate == C_OPEN && a->qhead < a->nq)
+		lws_callback_on_writable(a->wsi);
+}
+
+static void
+begin_close(struct app *a, const char *reason, int now)
+{
+	if (a->cstate == C_OPEN || a->cstate == C_CONNECTING) {
+		int was_open = a->cstate == C_OPEN;
+		a->cstate = C_CLOSING;
+		a->reconnect_now = now;
+		if (was_open)
+			feed_disconnected(&a->f, reason);
+		queue_clear(a);
+		lws_callback_on_writable(a->wsi);
+		lws_set_timeout(a->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
+}
+
+static void
+reconnect(void *ctx, const char *reason, int now)
+{
+	struct app *a = ctx;
+
+	if (a->cstate == C_OPEN)
+		ts_info("reconnecting to '%s': %s", a->ws.text, reason);
+	begin_close(a, reason, now);
+}
+
+static int64_t
+backoff_us(struct app *a)
+{
+	int64_t d = INT64_C(250000) << (a->attempts < 7 ? a->attempts : 7);
+
+	if (d > 30 * TS_US_PER_SEC)
+		d = 30 * TS_US_PER_SEC;
+	a->attempts++;
+	/* jitter: half to all of it, so many clients do not return in step */
+	return d / 2 + (int64_t)((double)(d / 2) * ((double)rand() / RAND_MAX));
+}
+
+/* The connection is gone (closed or never made): try again later. */
+static void
+conn_gone(struct app *a, const char *why)
+{
+	int now = a->reconnect_now;
+
+	if (a->cstate == C_OPEN)
+		feed_disconnected(&a->f, why);
+	a->cstate = C_IDLE;
+	a->wsi = NULL;
+	a->rxlen = 0;
+	a->reconnect_now = 0;
+	queue_clear(a);
+	lws_sul_schedule(a->ctx, 0, &a->sul_maxconn, NULL, LWS_SET_TIMER_USEC_CANCEL);
+	if (stopping)
+		return;
+	schedule_connect(a, now ? 10000 : backoff_us(a));
+}
+
+static void
+do_connect(struct app *a)
+{
+	struct lws_client_connect_info ci;
+
+	if (a->cstate != C_IDLE || stopping)
+		return;
+	if (!feed_any_wanted(&a->f)) {
+		feed_status(&a->f, "idle", NULL, NULL);
+		return; /* nothing runs that nobody is listening to */
+	}
+	a->ex->ws_path(&a->f, a->path, sizeof a->path);
+	memset(&ci, 0, sizeof ci);
+	ci.context = a->ctx;
+	ci.address = a->ws.host;
+	ci.port = a->ws.port;
+	ci.path = a->path;
+	ci.host = a->ws.host;
+	ci.origin = a->ws.host;
+	ci.ssl_connection = a->ws.tls ? LCCSCF_USE_SSL : 0;
+	ci.local_protocol_name = "ts-feed";
+	ci.ietf_version_or_minus_one = -1;
+	ci.pwsi = &a->wsi;
+	a->cstate = C_CONNECTING;
+	ts_debug("connecting to '%s%s'", a->ws.text, a->path);
+	if (!lws_client_connect_via_info(&ci)) {
+		ts_warn("cannot connect to '%s': no connection could be started", a->ws.text);
+		a->cstate = C_IDLE;
+		a->wsi = NULL;
+		schedule_connect(a, backoff_us(a));
+	}
+}
+
+static void
+on_reconnect_timer(lws_sorted_usec_list_t *sul)
+{
+	do_connect(lws_container_of(sul, struct app, sul_reconnect));
+}
+
+static void
+schedule_connect(struct app *a, int64_t delay_us)
+{
+	lws_sul_schedule(a->ctx, 0, &a->sul_reconnect, on_reconnect_timer, delay_us);
+}
+
+static void
+on_maxconn(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_maxconn);
+
+	reconnect(a, "connection age limit", 1);
+}
+
+static void
+on_watchdog(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_watchdog);
+	int64_t now = ts_mono_us();
+
+	if (a->cstate == C_OPEN && now - a->last_rx > a->watchdog_us) {
+		char why[64];
+		snprintf(why, sizeof why, "no data for %.1fs", (double)(now - a->last_rx) / 1e6);
+		ts_warn("'%s' went silent (%s); reconnecting", a->ws.text, why);
+		feed_status(&a->f, NULL, "watchdog", why);
+		begin_close(a, why, 0);
+	}
+	lws_sul_schedule(a->ctx, 0, &a->sul_watchdog, on_watchdog, 250000);
+}
+
+static void
+record_latency(struct app *a, int64_t ns)
+{
+	int b = 0;
+
+	while (ns > 1 && b < 63) {
+		ns >>= 1;
+		b++;
+	}
+	a->lat_hist[b]++;
+	a->lat_n++;
+}
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int
+on_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct app *a = &A;
+
+	(void)user;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		if (wsi != a->wsi)
+			break;
+		a->cstate = C_OPEN;
+		a->last_rx = a->opened_at = ts_mono_us();
+		a->tokens = a->ex->ws_msgs_per_sec;
+		a->tok_t = a->opened_at;
+		ts_info("connected to '%s'", a->ws.text);
+		feed_connected(&a->f);
+		if (a->ex->max_conn_us)
+			lws_sul_schedule(a->ctx, 0, &a->sul_maxconn, on_maxconn, a->ex->max_conn_us);
+		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE: {
+		int64_t t0;
+		if (wsi != a->wsi || a->cstate != C_OPEN)
+			break;
+		a->last_rx = ts_mono_us();
+		if (a->rxlen + len > (size_t)64 << 20) {
+			ts_warn("message from '%s' larger than 64 MiB; reconnecting", a->ws.text);
+			begin_close(a, "message too large", 0);
+			break;
+		}
+		ts_xgrow((void **)&a->rx, &a->rxcap, a->rxlen + len + 1, 1);
+		memcpy(a->rx + a->rxlen, in, len);
+		a->rxlen += len;
+		if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+			break;
+		if (lws_frame_is_binary(wsi)) {
+			feed_malformed(&a->f, "binary frame", "", 0);
+			a->rxlen = 0;
+			break;
+		}
+		a->attempts = 0; /* data flows: the next failure starts backoff afresh */
+		t0 = a->stats ? mono_ns() : 0;
+		feed_message(&a->f, a->rx, a->rxlen, ts_now_us());
+		if (a->stats)
+			record_latency(a, mono_ns() - t0);
+		a->rxlen = 0;
+		break;
+	}
+	case LWS_CALLBACK_CLIENT_WRITEABLE: {
+		int64_t now;
+		struct outmsg *m;
+		if (wsi != a->wsi || a->cstate == C_CLOSING)
+			return -1;
+		if (a->qhead >= a->nq)
+			break;
+		now = ts_mono_us();
+		a->tokens += (double)(now - a->tok_t) * a->ex->ws_msgs_per_sec / 1e6;
+		if (a->tokens > a->ex->ws_msgs_per_sec)
+			a->tokens = a->ex->ws_msgs_per_sec;
+		a->tok_t = now;
+		if (a->tokens < 1) {
+			/* the exchange's message rate limit: wait for a token */
+			lws_sul_schedule(a->ctx, 0, &a->sul_send, on_send_timer,
+			    (lws_usec_t)((1 - a->tokens) * 1e6 / a->ex->ws_msgs_per_sec) + 1000);
+			break;
+		}
+		a->tokens -= 1;
+		m = &a->q[a->qhead++];
+		ts_debug("sending %.*s", (int)m->n, m->p + LWS_PRE);
+		if (lws_write(wsi, (unsigned char *)m->p + LWS_PRE, m->n, LWS_WRITE_TEXT) < (int)m->n) {
+			free(m->p);
+			return -1;
+		}
+		free(m->p);
+		if (a->qhead >= a->nq)
+			a->qhead = a->nq = 0;
+		else
+			lws_callback_on_writable(wsi);
+		break;
+	}
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		if (wsi != a->wsi && a->wsi)
+			break;
+		ts_warn("cannot connect to '%s': %s", a->ws.text,
+		    in ? (const char *)in : "connection failed");
+		feed_status(&a->f, "reconnecting", "connect_failed", in ? (const char *)in : NULL);
+		conn_gone(a, "connect failed");
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (wsi != a->wsi)
+			break;
+		if (a->cstate == C_OPEN)
+			ts_warn("'%s' closed the connection", a->ws.text);
+		conn_gone(a, "closed by peer");
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (wsi == a->wsi && a->cstate != C_IDLE)
+			conn_gone(a, "connection destroyed");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* REST over curl multi, driven by an lws timer so the websocket never waits */
+
+static size_t
+on_body(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct rreq *r = arg;
+	size_t n = sz * nm;
+
+	if (r->len + n > (size_t)64 << 20)
+		return 0;
+	ts_xgrow((void **)&r->body, &r->cap, r->len + n + 1, 1);
+	memcpy(r->body + r->len, p, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct rreq *r = arg;
+	size_t n = sz * nm;
+
+	if (n > 12 && !strncasecmp(p, "Retry-After:", 12))
+		r->retry_after = strtol(p + 12, NULL, 10);
+	return n;
+}
+
+static void on_rest_timer(lws_sorted_usec_list_t *sul);
+
+static void
+rest_kick(struct app *a, int64_t delay_us)
+{
+	lws_sul_schedule(a->ctx, 0, &a->sul_rest, on_rest_timer, delay_us);
+}
+
+static void
+rest_get(void *ctx, struct fsym *s, int kind, const char *path)
+{
+	struct app *a = ctx;
+	struct rreq *r = ts_xcalloc(1, sizeof *r), **pp;
+
+	r->s = s;
+	r->kind = kind;
+	r->retry_after = -1;
+	snprintf(r->url, sizeof r->url, "%s%s", a->rest.text, path);
+	for (pp = &a->pending; *pp; pp = &(*pp)->next)
+		;
+	*pp = r;
+	rest_kick(a, 0);
+}
+
+static void
+rest_start(struct app *a, struct rreq *r)
+{
+	r->h = curl_easy_init();
+	if (!r->h)
+		ts_die(TS_EXIT_TEMP, "cannot start a REST request: out of memory");
+	r->len = 0;
+	r->retry_after = -1;
+	curl_easy_setopt(r->h, CURLOPT_URL, r->url);
+	curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(r->h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(r->h, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(r->h, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(r->h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(r->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(r->h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(r->h, CURLOPT_USERAGENT, "tradesuite-feed/0.1");
+	curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
+	curl_multi_add_handle(a->multi, r->h);
+	r->next = a->active;
+	a->active = r;
+}
+
+static void
+rest_done(struct app *a, struct rreq *r, CURLcode rc)
+{
+	long status = 0;
+	int64_t now = ts_mono_us();
+
+	curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(a->multi, r->h);
+	curl_easy_cleanup(r->h);
+	r->h = NULL;
+	if (rc != CURLE_OK)
+		status = 0;
+	/* temporary failures are retried here, with the exchange's Retry-After
+	 * honoured for every request, up to a bound */
+	if ((status == 0 || status == 429 || status == 418 || status >= 500) && r->attempts < 6 &&
+	    !stopping) {
+		int64_t wait = (INT64_C(250000) << r->attempts);
+		if ((status == 429 || status == 418)) {
+			wait = (r->retry_after > 0 ? r->retry_after : 1) * TS_US_PER_SEC;
+			if (now + wait > a->rest_block_until)
+				a->rest_block_until = now + wait;
+		}
+		r->attempts++;
+		ts_warn_rl(&a->f.rl, "GET '%s': %s; retrying in %.1fs", r->url,
+		    status ? "" : curl_easy_strerror(rc), (double)wait / 1e6);
+		if (status)
+			ts_debug("GET '%s' answered %ld", r->url, status);
+		r->due = now + wait;
+		r->next = a->pending;
+		a->pending = r;
+		return;
+	}
+	if (status != 200)
+		ts_warn_rl(&a->f.rl, "GET '%s' failed: %s%ld", r->url,
+		    status ? "HTTP " : curl_easy_strerror(rc), status);
+	if (a->ex->on_rest)
+		a->ex->on_rest(&a->f, r->s, r->kind, status, r->body, r->len);
+	free(r->body);
+	free(r);
+}
+
+static void
+on_rest_timer(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_rest);
+	int64_t now = ts_mono_us(), next = -1;
+	struct rreq **pp;
+	CURLMsg *m;
+	int running, left;
+
+	/* start what is due, at most ten requests a second in all */
+	for (pp = &a->pending; *pp;) {
+		struct rreq *r = *pp;
+		int64_t due = r->due;
+		if (due < a->rest_block_until)
+			due = a->rest_block_until;
+		if (due < a->rest_last + 100000)
+			due = a->rest_last + 100000;
+		if (due > now) {
+			if (next < 0 || due - now < next)
+				next = due - now;
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		a->rest_last = now;
+		rest_start(a, r);
+	}
+	curl_multi_perform(a->multi, &running);
+	while ((m = curl_multi_info_read(a->multi, &left))) {
+		struct rreq *r = NULL, **ap;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		for (ap = &a->active; *ap; ap = &(*ap)->next)
+			if (*ap == r) {
+				*ap = r->next;
+				break;
+			}
+		rest_done(a, r, m->data.result);
+	}
+	if (a->active)
+		next = 2000; /* poll transfers in flight every 2 ms */
+	else if (a->pending && next < 0)
+		next = 1000;
+	if (next >= 0)
+		rest_kick(a, next < 1000 ? 1000 : next);
+}
+
+/* the bus: subscriptions open and close channels */
+
+static int
+parse_market_topic(struct app *a, const char *t, char *sym, size_t n)
+{
+	struct ts_topic tp;
+
+	if (ts_topic_parse(t, &tp, NULL) < 0 || strcmp(tp.ex, a->ex->name) || tp.tf[0])
+		return 0;
+	snprintf(sym, n, "%s", tp.sym);
+	if (!strcmp(tp.kind, "trades"))
+		return CH_TRADES;
+	if (!strcmp(tp.kind, "book"))
+		return CH_BOOK;
+	return 0;
+}
+
+static void
+drain_bus(struct app *a)
+{
+	char topic[512], sym[64];
+	int on, ch, ev;
+	size_t evsz = sizeof ev;
+
+	for (;;) {
+		int r = ts_bus_sub_event(a->xpub, topic, sizeof topic, &on, ZMQ_DONTWAIT);
+		if (r < 0)
+			break;
+		if (r > 0 || !(ch = parse_market_topic(a, topic, sym, sizeof sym)))
+			continue;
+		if (on) {
+			struct fsym *s = feed_sym(&a->f, sym);
+			ts_debug("subscription to '%s'", topic);
+			if (s && (s->want & ch)) {
+				/* another subscriber: a late joiner needs the whole book */
+				if (ch == CH_BOOK)
+					feed_book_republish(&a->f, s);
+				continue;
+			}
+			feed_want(&a->f, sym, ch, 1);
+			if (a->cstate == C_IDLE)
+				schedule_connect(a, 0);
+		} else {
+			struct ts_map_entry *e = ts_map_get(&a->pinned, sym);
+			ts_debug("last subscriber of '%s' left", topic);
+			if (e && (e->v.u & (uint64_t)ch))
+				continue;
+			feed_want(&a->f, sym, ch, 0);
+		}
+	}
+	if (zmq_getsockopt(a->xpub, ZMQ_EVENTS, &ev, &evsz) == 0 && (ev & ZMQ_POLLIN))
+		drain_bus(a);
+}
+
+static int
+on_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	(void)wsi, (void)user, (void)in, (void)len;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE)
+		drain_bus(&A);
+	return 0;
+}
+
+static void
+on_status_timer(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_status);
+
+	feed_status(&a->f, NULL, NULL, NULL);
+	lws_sul_schedule(a->ctx, 0, &a->sul_status, on_status_timer, 5 * TS_US_PER_SEC);
+}
+
+/* Output is flushed and the bus polled often: zmq's fd is edge-triggered and
+ * a send may swallow the edge of a subscription. */
+static void
+on_flush_timer(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_flush);
+
+	if (a->to_stdout) {
+		if (fflush(stdout) == EOF && errno == EPIPE)
+			stopping = 1;
+	} else {
+		drain_bus(a);
+	}
+	if (stopping)
+		lws_cancel_service(a->ctx);
+	lws_sul_schedule(a->ctx, 0, &a->sul_flush, on_flush_timer, 20000);
+}
+
+/* the instrument list */
+
+static void
+cache_path(struct app *a, char *buf, size_t n)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (x && *x)
+		snprintf(buf, n, "%s/tradesuite/instruments-%s.json", x, a->ex->name);
+	else
+		snprintf(buf, n, "%s/.cache/tradesuite/instruments-%s.json", home ? home : "/tmp",
+		    a->ex->name);
+}
+
+static void
+save_cache(struct app *a, const char *body, size_t n)
+{
+	char path[1024], tmp[1100];
+	char *slash;
+	FILE *fp;
+
+	cache_path(a, path, sizeof path);
+	snprintf(tmp, sizeof tmp, "%s", path);
+	if ((slash = strrchr(tmp, '/'))) {
+		*slash = '\0';
+		for (char *p = tmp + 1; *p; p++)
+			if (*p == '/') {
+				*p = '\0';
+				mkdir(tmp, 0700);
+				*p = '/';
+			}
+		mkdir(tmp, 0700);
+	}
+	snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
+	if (!(fp = fopen(tmp, "w")))
+		return;
+	if (fwrite(body, 1, n, fp) != n || fclose(fp) != 0 || rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
+/* Fetch the instrument list before the loop starts (nothing to keep alive
+ * yet, so a bounded blocking call); fall back to the cached copy. */
+static void
+load_instruments(struct app *a)
+{
+	char url[700], path[1024];
+	struct ts_http_resp r;
+	int ok = 0;
+
+	snprintf(url, sizeof url, "%s%s", a->rest.text, a->ex->instruments_path);
+	for (int attempt = 0; attempt < 3 && !ok; attempt++) {
+		memset(&r, 0, sizeof r);
+		if (ts_http_get(url, 10000, &r) < 0) {
+			ts_warn("cannot fetch '%s': %s", url, r.err);
+			ts_http_resp_free(&r);
+			break; /* the host is not there: no point insisting */
+		}
+		if (r.status == 200 && a->ex->instruments(&a->f, r.body, r.len) == 0) {
+			save_cache(a, r.body, r.len);
+			ok = 1;
+		} else if (r.status == 200) {
+			ts_warn("'%s' is not the instrument list expected", url);
+		} else {
+			ts_warn("cannot fetch '%s': HTTP %ld", url, r.status);
+			if (r.status == 429 || r.status >= 500)
+				sleep(r.retry_after > 0 && r.retry_after < 10 ? (unsigned)r.retry_after : 1);
+		}
+		ts_http_resp_free(&r);
+	}
+	if (!ok) {
+		FILE *fp;
+		char *body = NULL;
+		size_t cap = 0, n = 0, got;
+		cache_path(a, path, sizeof path);
+		if ((fp = fopen(path, "r"))) {
+			char buf[65536];
+			while ((got = fread(buf, 1, sizeof buf, fp)) > 0) {
+				ts_xgrow((void **)&body, &cap, n + got + 1, 1);
+				memcpy(body + n, buf, got);
+				n += got;
+			}
+			fclose(fp);
+			if (body && a->ex->instruments(&a->f, body, n) == 0) {
+				ts_warn("using the cached instrument list '%s'", path);
+				ok = 1;
+			}
+			free(body);
+		}
+	}
+	if (!ok)
+		ts_die(TS_EXIT_TEMP, "cannot load the %s instrument list from '%s'",
+		    a->ex->name, url);
+}
+
+static void
+print_stats(struct app *a)
+{
+	struct rusage ru;
+	double cpu;
+	uint64_t acc = 0, p50 = 0, p99 = 0;
+
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	for (int b = 0; b < 64; b++) {
+		acc += a->lat_hist[b];
+		if (!p50 && acc * 2 >= a->lat_n)
+			p50 = (uint64_t)1 << b;
+		if (!p99 && acc * 100 >= a->lat_n * 99)
+			p99 = (uint64_t)1 << b;
+	}
+	fprintf(stderr, "stats: msgs %llu published %llu dropped %llu malformed %llu "
+	    "trades %llu book %llu cpu %.3fs maxrss %ldkB latency_p50_le %lluns latency_p99_le %lluns\n",
+	    (unsigned long long)a->f.msgs, (unsigned long long)a->emitted,
+	    (unsigned long long)a->dropped, (unsigned long long)a->f.malformed,
+	    (unsigned long long)a->f.trades, (unsigned long long)a->f.book_msgs, cpu,
+	    ru.ru_maxrss, (unsigned long long)p50, (unsigned long long)p99);
+}
+
+static void
+lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && line[n - 1] == '\n')
+		n--;
+	if (level & LLL_ERR)
+		ts_debug("lws: %.*s", (int)n, line);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "bus", required_argument, NULL, 'B' },
+		{ "stdout", no_argument, NULL, 'S' },
+		{ "url", required_argument, NULL, 'U' },
+		{ "rest", required_argument, NULL, 'R' },
+		{ "watchdog", required_argument, NULL, 'W' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "insecure", no_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	static const struct lws_protocols protocols[] = {
+		{ "ts-feed", on_ws, 0, 65536, 0, NULL, 0 },
+		{ "ts-feed-bus", on_raw, 0, 0, 0, NULL, 0 },
+		{ NULL, NULL, 0, 0, 0, NULL, 0 },
+	};
+	struct feed_ops ops = { &A, emit, ws_send, rest_get, reconnect };
+	struct lws_context_creation_info info;
+	struct sigaction sa;
+	struct app *a = &A;
+	const char *bus = NULL, *url = NULL, *rest = NULL;
+	char err[256];
+	int c, insecure = 0, known = 0;
+	int64_t watchdog = 0;
+
+	ts_log_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "B:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'B': bus = optarg; break;
+		case 'S': a->to_stdout = 1; break;
+		case 'U': url = optarg; break;
+		case 'R': rest = optarg; break;
+		case 'W':
+			if (ts_duration_parse(optarg, &watchdog) < 0 || watchdog <= 0)
+				ts_die(TS_EXIT_USAGE, "bad --watchdog '%s'", optarg);
+			break;
+		case 's': a->stats = 1; break;
+		case 'I': insecure = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return TS_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return TS_EXIT_USAGE;
+	}
+	if (!(a->ex = ex_find(argv[optind]))) {
+		char list[256] = "";
+		for (const struct ex_adapter *e = ex_first(); e; e = e->next)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+			    list[0] ? ", " : "", e->name);
+		ts_die(TS_EXIT_USAGE, "unknown exchange '%s' (known: %s)", argv[optind], list);
+	}
+	optind++;
+	if (parse_base(url ? url : a->ex->ws_base, "ws", "wss", &a->ws) < 0)
+		ts_die(TS_EXIT_USAGE, "bad --url '%s': expected ws://HOST[:PORT] or wss://HOST[:PORT]",
+		    url);
+	if (parse_base(rest ? rest : a->ex->rest_base, "http", "https", &a->rest) < 0)
+		ts_die(TS_EXIT_USAGE, "bad --rest '%s': expected http://HOST[:PORT] or "
+		    "https://HOST[:PORT]", rest);
+	for (int i = optind; i < argc; i++)
+		if (!ts_sym_valid(argv[i]))
+			ts_die(TS_EXIT_USAGE, "bad symbol '%s': expected BASE-QUOTE such as BTC-USD",
+			    argv[i]);
+	a->watchdog_us = watchdog ? watchdog : a->ex->watchdog_us;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	srand((unsigned)(ts_now_us() ^ getpid()));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	feed_init(&a->f, a->ex, &ops);
+	if (!a->to_stdout) {
+		struct ts_bus_ep ep;
+		int one = 1;
+		if (ts_bus_resolve(bus, &ep, err, sizeof err) < 0)
+			ts_die(TS_EXIT_USAGE, "%s", err);
+		if (!ts_bus_is_local(&ep) && !insecure)
+			ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
+			    "encryption (use --insecure to allow it)", ep.host);
+		a->xpub = ts_bus_producer(&ep);
+		/* every subscription, repeated ones too: a late joiner of a book
+		 * topic is answered with a snapshot */
+		zmq_setsockopt(a->xpub, ZMQ_XPUB_VERBOSE, &one, sizeof one);
+	} else {
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	}
+	load_instruments(a);
+	for (int i = optind; i < argc; i++) {
+		if (feed_want(&a->f, argv[i], CH_TRADES | CH_BOOK, 1) < 0)
+			continue; /* reported; the others keep flowing */
+		ts_map_put(&a->pinned, argv[i], NULL)->v.u = CH_TRADES | CH_BOOK;
+		known++;
+	}
+	if (optind < argc && !known)
+		ts_die(TS_EXIT_USAGE, "none of the symbols is known to %s", a->ex->name);
+
+	lws_set_log_level(LLL_ERR, lws_log);
+	memset(&info, 0, sizeof info);
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.gid = (gid_t)-1;
+	info.uid = (uid_t)-1;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0)
+		info.client_ssl_ca_filepath = "/etc/ssl/certs/ca-certificates.crt";
+	info.timeout_secs = 10;
+	if (!(a->ctx = lws_create_context(&info)))
+		ts_die(TS_EXIT_TEMP, "cannot create the websocket context");
+	a->vh = lws_get_vhost_by_name(a->ctx, "default");
+	if (!(a->multi = curl_multi_init()))
+		ts_die(TS_EXIT_TEMP, "cannot create the REST client");
+	if (a->xpub) {
+		int fd;
+		size_t fdsz = sizeof fd;
+		lws_sock_file_fd_type u;
+		if (zmq_getsockopt(a->xpub, ZMQ_FD, &fd, &fdsz) < 0 || (a->busfd = dup(fd)) < 0)
+			ts_die_errno(TS_EXIT_TEMP, "cannot watch the bus socket");
+		u.filefd = a->busfd;
+		if (!lws_adopt_descriptor_vhost(a->vh, LWS_ADOPT_RAW_FILE_DESC, u, "ts-feed-bus", NULL))
+			ts_die(TS_EXIT_TEMP, "cannot watch the bus socket in the event loop");
+	}
+	feed_status(&a->f, "starting", NULL, NULL);
+	lws_sul_schedule(a->ctx, 0, &a->sul_watchdog, on_watchdog, 250000);
+	lws_sul_schedule(a->ctx, 0, &a->sul_status, on_status_timer, 5 * TS_US_PER_SEC);
+	lws_sul_schedule(a->ctx, 0, &a->sul_flush, on_flush_timer, 20000);
+	if (a->xpub)
+		drain_bus(a);
+	schedule_connect(a, 0);
+
+	while (!stopping)
+		if (lws_service(a->ctx, 0) < 0)
+			break;
+
+	if (a->stats)
+		print_stats(a);
+	feed_status(&a->f, "stopped", NULL, NULL);
+	if (a->to_stdout)
+		fflush(stdout);
+	lws_context_destroy(a->ctx);
+	for (struct rreq *r = a->active, *n; r; r = n) {
+		n = r->next;
+		curl_multi_remove_handle(a->multi, r->h);
+		curl_easy_cleanup(r->h);
+		free(r->body);
+		free(r);
+	}
+	for (struct rreq *r = a->pending, *n; r; r = n) {
+		n = r->next;
+		free(r->body);
+		free(r);
+	}
+	curl_multi_cleanup(a->multi);
+	curl_global_cleanup();
+	if (a->xpub) {
+		int zero = 0;
+		zmq_setsockopt(a->xpub, ZMQ_LINGER, &zero, sizeof zero);
+		ts_bus_close(&a->xpub);
+		ts_bus_term();
+	}
+	queue_clear(a);
+	free(a->q);
+	free(a->rx);
+	ts_map_clear(&a->pinned);
+	feed_free(&a->f);
+	return 0;
+}
