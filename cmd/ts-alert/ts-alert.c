@@ -1,0 +1,774 @@
+/* ts-alert: evaluate the user's alert rules on live bus data and deliver what fires */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "alert.h"
+#include "bus.h"
+#include "log.h"
+#include "loop.h"
+#include "msg.h"
+#include "tm.h"
+#include "topic.h"
+
+static const char usage[] =
+"usage: ts-alert [OPTIONS] [run]\n"
+"       ts-alert [OPTIONS] add ID EXCHANGE:SYMBOL CONDITION... [RULE OPTIONS]\n"
+"       ts-alert [OPTIONS] list [--json]\n"
+"       ts-alert [OPTIONS] rm|enable|disable ID\n"
+"       ts-alert [OPTIONS] test ID\n"
+"       ts-alert check FILE\n"
+"\n"
+"Evaluate the rules of alerts.conf(5) on live bus data. A fired alert is\n"
+"published on alerts/EX/SYM, printed on stdout as one JSON line and handed\n"
+"to its notify targets (command, webhook, discord, slack, ntfy, mail) by a\n"
+"delivery process that retries with backoff. The rules file is reloaded\n"
+"when it changes; cooldowns and last-fired state survive restarts.\n"
+"\n"
+"  -B ENDPOINT        bus directory, ipc://DIR or tcp://HOST:PORT\n"
+"  -f, --rules FILE   rules file (default $XDG_CONFIG_HOME/tradesuite/alerts.conf)\n"
+"      --state FILE   state file (default $XDG_STATE_HOME/tradesuite/alerts.state)\n"
+"      --retry-base DURATION  first delivery retry delay (default 2s; doubles)\n"
+"      --attempts N   delivery attempts before giving up (default 8)\n"
+"      --timeout DURATION  per delivery attempt (default 10s)\n"
+"  -w, --wait DURATION  test: how long to wait for data (default 3s)\n"
+"      --insecure     allow a tcp bus on a non-loopback address\n"
+"  -h, --help         show this help\n"
+"\n"
+"Commands: run (the default) evaluates until SIGTERM; add appends a rule;\n"
+"list shows the rules (--json for a machine); rm, enable and disable edit\n"
+"one rule; test ID shows whether it would fire now and why; check FILE\n"
+"validates a rules file. Edits are atomic (temporary file, fsync, rename).\n"
+"\n"
+"Exit status: 0 success (run: stopped by SIGTERM or SIGINT); 100 usage\n"
+"error, unknown rule, or check found errors; 111 system error, or test\n"
+"got no data in time.\n";
+
+struct opts {
+	const char *bus, *rules, *state;
+	int insecure;
+	int64_t wait_us;
+	struct alert_delivery_opts d;
+};
+
+/* ---- the running service ------------------------------------------------- */
+
+struct app {
+	struct opts *o;
+	struct ts_bus_ep ep;
+	void *sub;
+	struct ts_pub pub;
+	struct ts_jw w;
+	struct alert_rules rules;
+	struct alert_engine eng;
+	struct ts_map subscribed;    /* topics we are subscribed to */
+	int deliver_fd, deliver_pid;
+	int ino_fd;
+	struct stat rules_st;
+	int have_st;
+	unsigned reload_timer;
+	uint64_t alerts, queue_full;
+	struct ts_ratelimit bad_rl, q_rl;
+};
+
+static void
+on_fire(const struct alert_fire *f, void *arg)
+{
+	struct app *a = arg;
+	const struct alert_rule *r = f->rule;
+	char topic[TS_TOPIC_MAX];
+	char *const *targets = r->nnotify ? r->notify : a->rules.set.notify;
+	int ntargets = r->nnotify ? r->nnotify : a->rules.set.nnotify;
+
+	ts_jw_reset(&a->w);
+	ts_jw_obj(&a->w);
+	ts_jw_kstr(&a->w, "rule", r->id);
+	ts_jw_kstr(&a->w, "ex", r->ex);
+	ts_jw_kstr(&a->w, "sym", r->sym);
+	ts_jw_kstr(&a->w, "cond", r->cond);
+	ts_jw_key(&a->w, "value");
+	if (f->jvalue)
+		ts_jw_raw(&a->w, f->jvalue, strlen(f->jvalue));
+	else if (f->exact)
+		ts_jw_dec(&a->w, f->dvalue);
+	else
+		ts_jw_double(&a->w, f->value);
+	ts_jw_key(&a->w, "threshold");
+	if (r->kind == AK_JQ)
+		ts_jw_null(&a->w);
+	else if (r->kind == AK_PRICE_CROSS || r->kind == AK_MID_CROSS)
+		ts_jw_dec(&a->w, r->level);
+	else
+		ts_jw_double(&a->w, r->threshold);
+	ts_jw_ki64(&a->w, "ts", f->ts);
+	ts_jw_obj_end(&a->w);
+	ts_topic_build(topic, sizeof topic, "alerts", r->ex, r->sym, NULL);
+	if (ts_pub_send(&a->pub, topic, &a->w) < 0)
+		ts_warn_rl(&a->q_rl, "cannot publish alert '%s' on '%s': %s", r->id, topic,
+		    zmq_strerror(errno));
+	a->alerts++;
+	fwrite(a->w.buf, 1, a->w.len, stdout);
+	putchar('\n');
+	fflush(stdout);
+	if (ntargets && alert_delivery_queue(a->deliver_fd, a->w.buf, a->w.len, targets,
+	    ntargets, &a->rules.set) < 0) {
+		a->queue_full++;
+		ts_warn_rl(&a->q_rl, "alert '%s' not delivered: %s", r->id,
+		    errno == EAGAIN ? "delivery queue full" : strerror(errno));
+	}
+}
+
+static void
+on_sub(struct ts_loop *l, void *sock, int fd, short rev, void *arg)
+{
+	struct app *a = arg;
+	struct ts_msg m;
+	const char *why;
+	int n = 0;
+
+	(void)fd, (void)rev;
+	while (n++ < 4096) {
+		if (ts_msg_recv(sock, &m, ZMQ_DONTWAIT) < 0) {
+			if (errno == EPROTO)
+				continue;
+			break;
+		}
+		if (alert_engine_feed(&a->eng, m.topic, m.data, m.len, ts_now_us(), on_fire, a,
+		    &why) < 0)
+			ts_warn_rl(&a->bad_rl, "bad message on '%s': %s; skipped", m.topic, why);
+		ts_msg_close(&m);
+	}
+	(void)l;
+}
+
+/* Subscribe to what the bound rules read, unsubscribe from the rest. */
+static void
+resubscribe(struct app *a)
+{
+	struct ts_map want = { 0 };
+	struct ts_map_entry *me;
+	size_t i = 0;
+
+	while ((me = alert_engine_next_topic(&a->eng, &i))) {
+		ts_map_put(&want, me->key, NULL);
+		if (!ts_map_get(&a->subscribed, me->key)) {
+			ts_bus_subscribe(a->sub, me->key);
+			ts_map_put(&a->subscribed, me->key, NULL);
+			ts_debug("subscribed to '%s'", me->key);
+		}
+	}
+	i = 0;
+	while ((me = ts_map_next(&a->subscribed, &i))) {
+		if (ts_map_get(&want, me->key))
+			continue;
+		ts_bus_unsubscribe(a->sub, me->key);
+		ts_debug("unsubscribed from '%s'", me->key);
+		ts_map_del(&a->subscribed, me->key);
+	}
+	ts_map_clear(&want);
+}
+
+static int
+stat_changed(struct app *a)
+{
+	struct stat st;
+
+	if (stat(a->o->rules, &st) < 0)
+		memset(&st, 0, sizeof st);
+	if (a->have_st && st.st_ino == a->rules_st.st_ino && st.st_size == a->rules_st.st_size &&
+	    st.st_mtim.tv_sec == a->rules_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == a->rules_st.st_mtim.tv_nsec &&
+	    st.st_ctim.tv_nsec == a->rules_st.st_ctim.tv_nsec)
+		return 0;
+	a->rules_st = st;
+	a->have_st = 1;
+	return 1;
+}
+
+static void
+load_rules(struct app *a, int initial)
+{
+	struct alert_rules next;
+	size_t enabled = 0;
+
+	if (alert_rules_load(a->o->rules, 1, &next, stderr) < 0) {
+		if (initial)
+			ts_die_errno(TS_EXIT_USAGE, "cannot read '%s'", a->o->rules);
+		ts_warn_errno("cannot read '%s'; keeping the rules loaded before", a->o->rules);
+		return;
+	}
+	alert_state_load(a->o->state, &next);
+	/* rules that did not change keep what they saw */
+	for (size_t i = 0; i < next.n; i++) {
+		struct alert_rule *old = alert_rules_find(&a->rules, next.r[i].id);
+		if (!old || old->hash != next.r[i].hash)
+			continue;
+		next.r[i].st = old->st;
+		next.r[i].last_fired = old->last_fired;
+		next.r[i].evals = old->evals;
+		next.r[i].fired = old->fired;
+		next.r[i].suppressed = old->suppressed;
+	}
+	{
+		struct alert_rules old = a->rules;
+		a->rules = next;
+		alert_engine_bind(&a->eng, &a->rules);
+		alert_rules_free(&old);
+	}
+	for (size_t i = 0; i < a->rules.n; i++)
+		enabled += a->rules.r[i].enabled;
+	resubscribe(a);
+	ts_info("%s %zu rules (%zu enabled) from '%s'%s%.0d%s", initial ? "loaded" : "reloaded",
+	    a->rules.n, enabled, a->o->rules, a->rules.errors ? ", " : "",
+	    a->rules.errors, a->rules.errors ? " rejected" : "");
+}
+
+static void
+on_reload_timer(struct ts_loop *l, unsigned id, void *arg)
+{
+	struct app *a = arg;
+
+	(void)l, (void)id;
+	a->reload_timer = 0;
+	if (stat_changed(a))
+		load_rules(a, 0);
+}
+
+static void
+on_inotify(struct ts_loop *l, void *sock, int fd, short rev, void *arg)
+{
+	struct app *a = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const char *base = strrchr(a->o->rules, '/');
+	int hit = 0;
+	ssize_t n;
+
+	(void)sock, (void)rev;
+	base = base ? base + 1 : a->o->rules;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)(void *)p;
+			if (ev->len && !strcmp(ev->name, base))
+				hit = 1;
+			p += sizeof *ev + ev->len;
+		}
+	}
+	/* an editor may write in steps: settle for 50 ms before reading */
+	if (hit && !a->reload_timer)
+		a->reload_timer = ts_loop_timer(l, 50000, 0, on_reload_timer, a);
+}
+
+static void
+on_poll_timer(struct ts_loop *l, unsigned id, void *arg)
+{
+	struct app *a = arg;
+
+	(void)id;
+	if (!a->reload_timer && stat_changed(a))
+		load_rules(a, 0);
+	(void)l;
+}
+
+static void
+on_state_timer(struct ts_loop *l, unsigned id, void *arg)
+{
+	struct app *a = arg;
+	static struct ts_ratelimit rl = TS_RATELIMIT_INIT(0.1, 1);
+
+	(void)l, (void)id;
+	if (!a->eng.dirty)
+		return;
+	if (alert_state_save(a->o->state, &a->rules) < 0)
+		ts_warn_rl(&rl, "cannot save state to '%s': %s", a->o->state, strerror(errno));
+	else
+		a->eng.dirty = 0;
+}
+
+static void
+log_stats(struct app *a)
+{
+	ts_info("%llu messages, %llu evaluations, %llu alerts, %llu malformed, %llu not "
+	    "queued for delivery", (unsigned long long)a->eng.msgs,
+	    (unsigned long long)a->eng.evals, (unsigned long long)a->alerts,
+	    (unsigned long long)a->eng.bad, (unsigned long long)a->queue_full);
+}
+
+static void
+on_signal(struct ts_loop *l, int signo, void *arg)
+{
+	struct app *a = arg;
+
+	if (signo == SIGHUP) {
+		a->have_st = 0;
+		on_poll_timer(l, 0, a);
+	} else if (signo == SIGUSR1) {
+		log_stats(a);
+	} else {
+		ts_loop_stop(l);
+	}
+}
+
+static void
+watch_rules(struct app *a, struct ts_loop *l)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(a->o->rules, '/');
+
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - a->o->rules) : 1,
+	    slash ? a->o->rules : ".");
+	if (!dir[0])
+		strcpy(dir, "/");
+	{
+		/* create the directory so there is something to watch */
+		char tmp[PATH_MAX + 8];
+		snprintf(tmp, sizeof tmp, "%s/.probe", dir);
+		for (char *p = tmp + 1; *p; p++)
+			if (*p == '/') {
+				*p = '\0';
+				(void)mkdir(tmp, 0700);
+				*p = '/';
+			}
+	}
+	a->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (a->ino_fd >= 0 && inotify_add_watch(a->ino_fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO |
+	    IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB) >= 0) {
+		ts_loop_add(l, NULL, a->ino_fd, ZMQ_POLLIN, on_inotify, a);
+	} else {
+		ts_warn_errno("cannot watch '%s'; checking it every second instead", dir);
+		if (a->ino_fd >= 0)
+			close(a->ino_fd);
+		a->ino_fd = -1;
+	}
+	/* a safety net for file systems without inotify events (NFS) */
+	ts_loop_timer(l, TS_US_PER_SEC, TS_US_PER_SEC, on_poll_timer, a);
+}
+
+static int
+cmd_run(struct opts *o)
+{
+	struct app a;
+	struct ts_loop *l;
+	char err[256];
+	int status;
+
+	memset(&a, 0, sizeof a);
+	a.o = o;
+	a.bad_rl = (struct ts_ratelimit)TS_RATELIMIT_INIT(1, 10);
+	a.q_rl = (struct ts_ratelimit)TS_RATELIMIT_INIT(1, 10);
+	a.ino_fd = -1;
+	if (ts_bus_resolve(o->bus, &a.ep, err, sizeof err) < 0)
+		ts_die(TS_EXIT_USAGE, "%s", err);
+	if (!ts_bus_is_local(&a.ep) && !o->insecure)
+		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
+		    "encryption (use --insecure to allow it)", a.ep.host);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* fork the delivery worker before ZeroMQ starts any thread */
+	if ((a.deliver_fd = alert_delivery_start(&o->d, &a.deliver_pid)) < 0)
+		ts_die_errno(TS_EXIT_TEMP, "cannot start the delivery process");
+
+	l = ts_loop_new();
+	ts_loop_signal(l, SIGINT, on_signal, &a);
+	ts_loop_signal(l, SIGTERM, on_signal, &a);
+	ts_loop_signal(l, SIGHUP, on_signal, &a);
+	ts_loop_signal(l, SIGUSR1, on_signal, &a);
+	a.sub = ts_bus_sub(&a.ep);
+	a.pub.sock = ts_bus_pub(&a.ep);
+	stat_changed(&a);
+	load_rules(&a, 1);
+	alert_state_save(o->state, &a.rules); /* forget rules that are gone */
+	ts_loop_add(l, a.sub, -1, ZMQ_POLLIN, on_sub, &a);
+	watch_rules(&a, l);
+	ts_loop_timer(l, 250000, 250000, on_state_timer, &a);
+
+	if (ts_loop_run(l) < 0)
+		ts_die_errno(TS_EXIT_TEMP, "poll failed");
+	if (alert_state_save(o->state, &a.rules) < 0)
+		ts_warn_errno("cannot save state to '%s'", o->state);
+	log_stats(&a);
+	close(a.deliver_fd); /* the worker finishes what is due and exits */
+	while (waitpid(a.deliver_pid, &status, 0) < 0 && errno == EINTR)
+		;
+	{
+		int zero = 0;
+		zmq_setsockopt(a.sub, ZMQ_LINGER, &zero, sizeof zero);
+	}
+	ts_bus_close(&a.sub);
+	ts_bus_close(&a.pub.sock);
+	ts_bus_term();
+	ts_loop_free(&l);
+	if (a.ino_fd >= 0)
+		close(a.ino_fd);
+	alert_engine_free(&a.eng);
+	alert_rules_free(&a.rules);
+	ts_map_clear(&a.subscribed);
+	ts_pub_clear(&a.pub);
+	ts_jw_free(&a.w);
+	return 0;
+}
+
+/* ---- managing rules ------------------------------------------------------ */
+
+static char *
+read_rules_text(const char *path, size_t *len)
+{
+	char *t = alert_read_file(path, len);
+
+	if (!t && errno == ENOENT) {
+		*len = 0;
+		return ts_xstrdup("");
+	}
+	if (!t)
+		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", path);
+	return t;
+}
+
+static void
+write_rules_text(const char *path, const char *text, size_t len)
+{
+	if (alert_write_atomic(path, text, len) < 0)
+		ts_die_errno(TS_EXIT_TEMP, "cannot write '%s'", path);
+}
+
+static int
+cmd_add(struct opts *o, char **w, int n)
+{
+	struct alert_rules rs;
+	struct alert_rule r;
+	char err[400], line[8192];
+	size_t len;
+	char *text, *out;
+	size_t ll;
+
+	if (n < 3) {
+		fputs(usage, stderr);
+		return TS_EXIT_USAGE;
+	}
+	if (alert_rule_from_words(w, n, o->rules, 1, &r, err, sizeof err) < 0)
+		ts_die(TS_EXIT_USAGE, "rule '%s': %s", w[0], err);
+	text = read_rules_text(o->rules, &len);
+	alert_rules_parse(text, len, o->rules, 0, &rs, NULL);
+	if (alert_rules_find(&rs, r.id))
+		ts_die(TS_EXIT_USAGE, "rule '%s' exists already (%s:%d)", r.id, o->rules,
+		    alert_rules_find(&rs, r.id)->line);
+	ll = alert_rule_format(&r, line, sizeof line);
+	out = ts_xmalloc(len + ll + 3);
+	memcpy(out, text, len);
+	if (len && text[len - 1] != '\n')
+		out[len++] = '\n';
+	memcpy(out + len, line, ll);
+	out[len + ll] = '\n';
+	write_rules_text(o->rules, out, len + ll + 1);
+	printf("added %s\n", line);
+	free(out);
+	free(text);
+	alert_rule_free(&r);
+	alert_rules_free(&rs);
+	return 0;
+}
+
+/* Replace lines [from, to] (1-based) of text with `repl` (NULL: delete). */
+static void
+replace_lines(const char *path, const char *text, size_t len, int from, int to,
+    const char *repl)
+{
+	char *out = ts_xmalloc(len + (repl ? strlen(repl) : 0) + 2);
+	size_t o = 0;
+	int line = 1;
+
+	for (const char *p = text; p < text + len;) {
+		const char *nl = memchr(p, '\n', (size_t)(text + len - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(text + len - p);
+		if (line < from || line > to) {
+			memcpy(out + o, p, n);
+			o += n;
+		} else if (line == from && repl) {
+			size_t rl = strlen(repl);
+			memcpy(out + o, repl, rl);
+			o += rl;
+			out[o++] = '\n';
+		}
+		p += n;
+		line++;
+	}
+	write_rules_text(path, out, o);
+	free(out);
+}
+
+static int
+cmd_edit(struct opts *o, const char *what, const char *id)
+{
+	struct alert_rules rs;
+	struct alert_rule *r;
+	char line[8192];
+	size_t len;
+	char *text = read_rules_text(o->rules, &len);
+
+	alert_rules_parse(text, len, o->rules, 0, &rs, NULL);
+	if (!(r = alert_rules_find(&rs, id)))
+		ts_die(TS_EXIT_USAGE, "no rule '%s' in '%s'", id, o->rules);
+	if (!strcmp(what, "rm")) {
+		replace_lines(o->rules, text, len, r->line, r->end_line, NULL);
+		printf("removed rule '%s'\n", id);
+	} else {
+		int en = !strcmp(what, "enable");
+		if (r->enabled == en) {
+			printf("rule '%s' is %s already\n", id, en ? "enabled" : "disabled");
+		} else {
+			r->enabled = en;
+			alert_rule_format(r, line, sizeof line);
+			replace_lines(o->rules, text, len, r->line, r->end_line, line);
+			printf("%s rule '%s'\n", en ? "enabled" : "disabled", id);
+		}
+	}
+	alert_rules_free(&rs);
+	free(text);
+	return 0;
+}
+
+static int
+cmd_list(struct opts *o, int json)
+{
+	struct alert_rules rs;
+
+	if (alert_rules_load(o->rules, 0, &rs, stderr) < 0)
+		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", o->rules);
+	alert_state_load(o->state, &rs);
+	if (json) {
+		struct ts_jw w = { 0 };
+		ts_jw_arr(&w);
+		for (size_t i = 0; i < rs.n; i++) {
+			const struct alert_rule *r = &rs.r[i];
+			char market[96];
+			snprintf(market, sizeof market, "%s:%s", r->ex, r->sym);
+			ts_jw_obj(&w);
+			ts_jw_kstr(&w, "id", r->id);
+			ts_jw_kstr(&w, "market", market);
+			ts_jw_kstr(&w, "ex", r->ex);
+			ts_jw_kstr(&w, "sym", r->sym);
+			ts_jw_kstr(&w, "kind", alert_kind_name(r->kind));
+			ts_jw_kstr(&w, "cond", r->cond);
+			ts_jw_kstr(&w, "topic", r->topic);
+			ts_jw_ki64(&w, "cooldown_us", r->cooldown_us >= 0 ? r->cooldown_us :
+			    rs.set.cooldown_us);
+			ts_jw_kbool(&w, "enabled", r->enabled);
+			ts_jw_key(&w, "notify");
+			ts_jw_arr(&w);
+			for (int k = 0; k < r->nnotify; k++)
+				ts_jw_str(&w, r->notify[k]);
+			ts_jw_arr_end(&w);
+			ts_jw_ki64(&w, "line", r->line);
+			ts_jw_key(&w, "last_fired");
+			if (r->last_fired)
+				ts_jw_i64(&w, r->last_fired);
+			else
+				ts_jw_null(&w);
+			ts_jw_obj_end(&w);
+		}
+		ts_jw_arr_end(&w);
+		printf("%.*s\n", (int)w.len, w.buf);
+		ts_jw_free(&w);
+	} else {
+		printf("%-16s %-22s %-8s %-10s %s\n", "ID", "MARKET", "STATE", "COOLDOWN",
+		    "CONDITION");
+		for (size_t i = 0; i < rs.n; i++) {
+			const struct alert_rule *r = &rs.r[i];
+			char market[96], cd[32];
+			int64_t c = r->cooldown_us >= 0 ? r->cooldown_us : rs.set.cooldown_us;
+			snprintf(market, sizeof market, "%s:%s", r->ex, r->sym);
+			snprintf(cd, sizeof cd, "%gs", (double)c / 1e6);
+			printf("%-16s %-22s %-8s %-10s %s\n", r->id, market,
+			    r->enabled ? "enabled" : "disabled", cd, r->cond);
+		}
+	}
+	alert_rules_free(&rs);
+	return 0;
+}
+
+static int
+cmd_check(const char *file)
+{
+	struct alert_rules rs;
+
+	if (alert_rules_load(file, 1, &rs, stderr) < 0)
+		ts_die_errno(TS_EXIT_USAGE, "cannot read '%s'", file);
+	if (access(file, F_OK) < 0)
+		ts_die(TS_EXIT_USAGE, "'%s' does not exist", file);
+	printf("%s: %zu rules, %d error%s\n", file, rs.n, rs.errors, rs.errors == 1 ? "" : "s");
+	alert_rules_free(&rs);
+	return rs.errors ? TS_EXIT_USAGE : 0;
+}
+
+static void
+ignore_fire(const struct alert_fire *f, void *arg)
+{
+	(void)f, (void)arg;
+}
+
+static int
+cmd_test(struct opts *o, const char *id)
+{
+	struct alert_rules rs;
+	struct alert_engine eng;
+	struct alert_rule *r;
+	struct ts_bus_ep ep;
+	char err[256], why[1024];
+	void *sub;
+	int64_t deadline;
+	int st, res = -1;
+	int64_t fired;
+
+	if (alert_rules_load(o->rules, 1, &rs, stderr) < 0)
+		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", o->rules);
+	if (!(r = alert_rules_find(&rs, id)))
+		ts_die(TS_EXIT_USAGE, "no valid rule '%s' in '%s'", id, o->rules);
+	alert_state_load(o->state, &rs);
+	st = r->st;
+	fired = r->last_fired;
+	r->enabled = 1;
+	memset(&eng, 0, sizeof eng);
+	{
+		/* evaluate this rule alone */
+		struct alert_rules one = rs;
+		one.r = r;
+		one.n = 1;
+		alert_engine_bind(&eng, &one);
+		eng.rules = &rs;
+	}
+	if (ts_bus_resolve(o->bus, &ep, err, sizeof err) < 0)
+		ts_die(TS_EXIT_USAGE, "%s", err);
+	if (!ts_bus_is_local(&ep) && !o->insecure)
+		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
+		    "encryption (use --insecure to allow it)", ep.host);
+	sub = ts_bus_sub(&ep);
+	ts_bus_subscribe(sub, r->topic);
+	deadline = ts_mono_us() + o->wait_us;
+	while (ts_mono_us() < deadline) {
+		zmq_pollitem_t it = { sub, 0, ZMQ_POLLIN, 0 };
+		struct ts_msg m;
+		const char *bad;
+		if (zmq_poll(&it, 1, (long)((deadline - ts_mono_us()) / 1000) + 1) <= 0)
+			continue;
+		while (ts_msg_recv(sub, &m, ZMQ_DONTWAIT) == 0) {
+			alert_engine_feed(&eng, m.topic, m.data, m.len, ts_now_us(), ignore_fire,
+			    NULL, &bad);
+			ts_msg_close(&m);
+		}
+		r->st = st;
+		r->last_fired = fired;
+		if (alert_engine_explain(&eng, r, why, sizeof why) >= 0) {
+			res = 0;
+			break;
+		}
+	}
+	r->st = st;
+	r->last_fired = fired;
+	if (res < 0)
+		alert_engine_explain(&eng, r, why, sizeof why);
+	printf("%s (%s:%d): %s:%s %s\n  %s\n", r->id, o->rules, r->line, r->ex, r->sym,
+	    r->cond, why);
+	if (r->last_fired) {
+		char tb[40];
+		ts_rfc3339_fmt(r->last_fired, tb, sizeof tb);
+		printf("  last fired %s\n", tb);
+	}
+	{
+		int zero = 0;
+		zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+	}
+	ts_bus_close(&sub);
+	ts_bus_term();
+	alert_engine_free(&eng);
+	alert_rules_free(&rs);
+	return res < 0 ? TS_EXIT_TEMP : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "bus", required_argument, NULL, 'B' },
+		{ "rules", required_argument, NULL, 'f' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "retry-base", required_argument, NULL, 'R' },
+		{ "attempts", required_argument, NULL, 'A' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "insecure", no_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct opts o = { 0 };
+	const char *cmd;
+	int64_t t;
+	char *end;
+	int c;
+
+	ts_log_init(argv[0]);
+	o.rules = alert_default_rules_path();
+	o.state = alert_default_state_path();
+	o.wait_us = 3 * TS_US_PER_SEC;
+	o.d.retry_base_us = 2 * TS_US_PER_SEC;
+	o.d.max_attempts = 8;
+	o.d.timeout_ms = 10000;
+	while ((c = getopt_long(argc, argv, "+B:f:w:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'B': o.bus = optarg; break;
+		case 'f': o.rules = optarg; break;
+		case 'S': o.state = optarg; break;
+		case 'R':
+			if (ts_duration_parse(optarg, &o.d.retry_base_us) < 0 || o.d.retry_base_us <= 0)
+				ts_die(TS_EXIT_USAGE, "bad --retry-base '%s'", optarg);
+			break;
+		case 'A':
+			o.d.max_attempts = (int)strtol(optarg, &end, 10);
+			if (*end || o.d.max_attempts < 1 || o.d.max_attempts > 100)
+				ts_die(TS_EXIT_USAGE, "bad --attempts '%s' (1 to 100)", optarg);
+			break;
+		case 'T':
+			if (ts_duration_parse(optarg, &t) < 0 || t < 1000)
+				ts_die(TS_EXIT_USAGE, "bad --timeout '%s'", optarg);
+			o.d.timeout_ms = (long)(t / 1000);
+			break;
+		case 'w':
+			if (ts_duration_parse(optarg, &o.wait_us) < 0 || o.wait_us <= 0)
+				ts_die(TS_EXIT_USAGE, "bad --wait '%s'", optarg);
+			break;
+		case 'I': o.insecure = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return TS_EXIT_USAGE;
+		}
+	}
+	cmd = optind < argc ? argv[optind++] : "run";
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(cmd, "run") && argc == 0)
+		return cmd_run(&o);
+	if (!strcmp(cmd, "add"))
+		return cmd_add(&o, argv, argc);
+	if (!strcmp(cmd, "list") && (argc == 0 || (argc == 1 && !strcmp(argv[0], "--json"))))
+		return cmd_list(&o, argc == 1);
+	if ((!strcmp(cmd, "rm") || !strcmp(cmd, "enable") || !strcmp(cmd, "disable")) &&
+	    argc == 1)
+		return cmd_edit(&o, cmd, argv[0]);
+	if (!strcmp(cmd, "test") && argc == 1)
+		return cmd_test(&o, argv[0]);
+	if (!strcmp(cmd, "check") && argc == 1)
+		return cmd_check(argv[0]);
+	if (strcmp(cmd, "run") && strcmp(cmd, "add") && strcmp(cmd, "list") &&
+	    strcmp(cmd, "rm") && strcmp(cmd, "enable") && strcmp(cmd, "disable") &&
+	    strcmp(cmd, "test") && strcmp(cmd, "check"))
+		ts_warn("unknown command '%s'", cmd);
+	fputs(usage, stderr);
+	return TS_EXIT_USAGE;
+}
