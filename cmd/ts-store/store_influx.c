@@ -316,8 +316,10 @@ finish(struct influx *ix, CURLcode res, int64_t now)
 		ix->st.sent += lines;
 		ix->backoff = 0;
 		done = 1;
-	} else if (status >= 400 && status < 500 && status != 408 && status != 429) {
-		/* the server will never take these points: do not retry forever */
+	} else if (status >= 400 && status < 500 && status != 404 && status != 408 &&
+	    status != 429) {
+		/* the server will never take these points: do not retry forever
+		 * (404 is a database not created yet: kept and retried) */
 		ts_warn("influx at '%s' rejected %" PRIu64 " points: HTTP %ld: %.200s", ix->url,
 		    lines, status, ix->resp);
 		ix->st.dropped += lines;
