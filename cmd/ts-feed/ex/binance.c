@@ -484,6 +484,8 @@ bn_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 			feed_status(f, NULL, "exchange_error", text);
 			return 0;
 		}
+		if (ts_json_get(&d, "s", &sym) == 0 && ts_json_get(&d, "u", &r) == 0)
+			return 0; /* bookTicker: not ours */
 		return -1;
 	}
 	if (ts_json_str_eq(&e, "serverShutdown")) {
