@@ -406,11 +406,17 @@ compile_jq(struct alert_rule *r, char *err, size_t errlen)
 	}
 	jq_set_error_cb(jq, jq_err_cb, &e);
 	if (!jq_compile(jq, r->jq_text)) {
-		char *nl;
+		char *nl, *m = msg;
+		size_t ml;
 		while ((nl = strchr(msg, '\n')))
 			*nl = ' ';
+		ml = strlen(msg);
+		while (ml > 0 && msg[ml - 1] == ' ')
+			msg[--ml] = '\0';
+		if (!strncmp(m, "jq: error: ", 11))
+			m += 11;
 		snprintf(err, errlen, "jq expression does not compile: %s",
-		    msg[0] ? msg : "syntax error");
+		    m[0] ? m : "syntax error");
 		jq_teardown(&jq);
 		return -1;
 	}

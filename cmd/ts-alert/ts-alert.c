@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,24 @@ struct app {
 	struct ts_ratelimit bad_rl, q_rl;
 };
 
+/* A double as the shortest %g text that reads back ("10", not "1e+01"). */
+static void
+put_num(struct ts_jw *w, double v)
+{
+	char b[40];
+
+	if (!isfinite(v)) {
+		ts_jw_null(w);
+		return;
+	}
+	for (int p = 15; p <= 17; p++) {
+		snprintf(b, sizeof b, "%.*g", p, v);
+		if (strtod(b, NULL) == v)
+			break;
+	}
+	ts_jw_raw(w, b, strlen(b));
+}
+
 static void
 on_fire(const struct alert_fire *f, void *arg)
 {
@@ -102,14 +121,14 @@ on_fire(const struct alert_fire *f, void *arg)
 	else if (f->exact)
 		ts_jw_dec(&a->w, f->dvalue);
 	else
-		ts_jw_double(&a->w, f->value);
+		put_num(&a->w, f->value);
 	ts_jw_key(&a->w, "threshold");
 	if (r->kind == AK_JQ)
 		ts_jw_null(&a->w);
 	else if (r->kind == AK_PRICE_CROSS || r->kind == AK_MID_CROSS)
 		ts_jw_dec(&a->w, r->level);
 	else
-		ts_jw_double(&a->w, r->threshold);
+		put_num(&a->w, r->threshold);
 	ts_jw_ki64(&a->w, "ts", f->ts);
 	ts_jw_obj_end(&a->w);
 	ts_topic_build(topic, sizeof topic, "alerts", r->ex, r->sym, NULL);
@@ -541,7 +560,7 @@ cmd_list(struct opts *o, int json)
 {
 	struct alert_rules rs;
 
-	if (alert_rules_load(o->rules, 0, &rs, stderr) < 0)
+	if (alert_rules_load(o->rules, 1, &rs, stderr) < 0)
 		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", o->rules);
 	alert_state_load(o->state, &rs);
 	if (json) {
@@ -604,9 +623,10 @@ cmd_check(const char *file)
 		ts_die_errno(TS_EXIT_USAGE, "cannot read '%s'", file);
 	if (access(file, F_OK) < 0)
 		ts_die(TS_EXIT_USAGE, "'%s' does not exist", file);
-	printf("%s: %zu rules, %d error%s\n", file, rs.n, rs.errors, rs.errors == 1 ? "" : "s");
+	int errors = rs.errors;
+	printf("%s: %zu rules, %d error%s\n", file, rs.n, errors, errors == 1 ? "" : "s");
 	alert_rules_free(&rs);
-	return rs.errors ? TS_EXIT_USAGE : 0;
+	return errors ? TS_EXIT_USAGE : 0;
 }
 
 static void
