@@ -303,18 +303,18 @@ parse_op(const char *s, enum alert_op *op)
 	return 0;
 }
 
-/* The largest timeframe that divides the window at least 5 times. */
+/* The default candle timeframe of a window: 1m, or 1s for windows that are
+ * not whole minutes, or 1h for windows longer than a day (alerts.conf(5)). */
 static const char *
 auto_tf(int64_t window)
 {
-	const char *best = NULL;
+	int64_t m = 60 * TS_US_PER_SEC, h = 60 * m;
 
-	for (int i = 0; i < TS_TF_COUNT; i++) {
-		int64_t tf = ts_tf_us(ts_tf_names[i]);
-		if (window % tf == 0 && window / tf >= 5)
-			best = ts_tf_names[i];
-	}
-	return best;
+	if (window % m)
+		return window % TS_US_PER_SEC ? NULL : "1s";
+	if (window > 24 * h && window % h == 0)
+		return "1h";
+	return "1m";
 }
 
 static int
