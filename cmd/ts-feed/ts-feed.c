@@ -462,7 +462,7 @@ on_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (wsi != a->wsi)
 			break;
-		if (a->cstate == C_OPEN)
+		if (a->cstate == C_OPEN && !stopping)
 			ts_warn("'%s' closed the connection", a->ws.text);
 		conn_gone(a, "closed by peer");
 		break;
@@ -1003,10 +1003,10 @@ main(int argc, char **argv)
 
 	if (a->stats)
 		print_stats(a);
+	lws_context_destroy(a->ctx); /* closes the connection: books reset */
 	feed_status(&a->f, "stopped", NULL, NULL);
 	if (a->to_stdout)
 		fflush(stdout);
-	lws_context_destroy(a->ctx);
 	for (struct rreq *r = a->active, *n; r; r = n) {
 		n = r->next;
 		curl_multi_remove_handle(a->multi, r->h);

@@ -1,0 +1,88 @@
+# lib-feed.sh: helpers shared by ts-feed's end-to-end tests (sourced after lib.sh)
+
+# start_sim ARGS...: start ts-sim on a free port; sets SIM_PORT, WS, REST.
+start_sim() {
+	rm -f "$TMP/sim.ready"
+	"$TS_BIN/ts-sim" --port 0 --ready-fd 3 "$@" 3>"$TMP/sim.ready" \
+	    >"$TMP/sim.out" 2>"$TMP/sim.err" &
+	sim_pid=$!
+	T_PIDS="$T_PIDS $sim_pid"
+	wait_for '[ -s "$TMP/sim.ready" ] && [ -s "$TMP/sim.out" ]' 10 || { cat "$TMP/sim.err"; return 1; }
+	SIM_PORT=$(awk '/^port /{print $2; exit}' "$TMP/sim.out")
+	WS=ws://127.0.0.1:$SIM_PORT
+	REST=http://127.0.0.1:$SIM_PORT
+}
+
+sim_get() { # PATH
+	curl -sf --max-time 10 "$REST$1"
+}
+
+# The simulator's book of EX SYM, normalized: {"bids":[[px,qty]…],"asks":[…]}
+sim_book() {
+	sim_get "/_sim/book?exchange=$1&symbol=$2" |
+	    jq -c '{bids: (.bids|sort_by(-.[0])), asks: (.asks|sort_by(.[0]))}'
+}
+
+# The book a consumer rebuilds from FILE (one book message per line, or
+# TOPIC<tab>JSON lines), for symbol SYM, in the same form; a book that was
+# reset and not yet snapshotted again prints {"reset":true}.
+feed_book() {
+	sed 's/^[^{]*//' "$1" | jq -n -c --arg sym "$2" '
+	  def lv: map({key: (.[0]|tostring), value: .[1]}) | from_entries;
+	  reduce (inputs | select(.sym == $sym and .type != null)) as $m ({bids: {}, asks: {}, reset: true};
+	    if $m.type == "snapshot" then {bids: ($m.bids|lv), asks: ($m.asks|lv), reset: false}
+	    elif $m.type == "delta" then
+	      (reduce $m.bids[] as $l (.; if $l[1] == 0 then del(.bids[$l[0]|tostring]) else .bids[$l[0]|tostring] = $l[1] end)
+	       | reduce $m.asks[] as $l (.; if $l[1] == 0 then del(.asks[$l[0]|tostring]) else .asks[$l[0]|tostring] = $l[1] end))
+	    elif $m.type == "reset" then {bids: {}, asks: {}, reset: true}
+	    else . end)
+	  | if .reset then {reset: true} else
+	    {bids: (.bids|to_entries|map([(.key|tonumber), .value])|sort_by(-.[0])),
+	     asks: (.asks|to_entries|map([(.key|tonumber), .value])|sort_by(.[0]))} end'
+}
+
+# books_equal FILE EX SYM: the rebuilt book equals the simulator's (paused).
+books_equal() {
+	feed_book "$1" "$3" >"$TMP/fb.json" && sim_book "$2" "$3" >"$TMP/sb.json" &&
+	    [ -s "$TMP/sb.json" ] && cmp -s "$TMP/fb.json" "$TMP/sb.json"
+}
+
+# settle_books FILE EX SYM...: pause the market, wait until every rebuilt
+# book equals the simulator's, resume. Shows the difference on failure.
+settle_books() {
+	f=$1 ex=$2; shift 2
+	sim_get /_sim/pause >/dev/null || return 1
+	for s in "$@"; do
+		if ! wait_for "books_equal '$f' $ex $s" 20; then
+			echo "# $ex $s differs: feed then sim"; head -c 600 "$TMP/fb.json"; echo
+			head -c 600 "$TMP/sb.json"; echo
+			sim_get /_sim/resume >/dev/null
+			return 1
+		fi
+	done
+	sim_get /_sim/resume >/dev/null
+}
+
+# trades_ok FILE EX SYM TRUTH: the trades published for SYM have no
+# duplicate and no hole in their ids, and each equals the simulator's.
+trades_ok() {
+	sed 's/^[^{]*//' "$1" | jq -c --arg sym "$3" 'select(.sym == $sym and .id != null) | [.id, .px, .qty, .side]' >"$TMP/pub.$3"
+	jq -c --arg ex "$2" --arg sym "$3" 'select(.ex == $ex and .sym == $sym) | [.id, .px, .qty, .side]' "$4" >"$TMP/truth.$3"
+	n=$(wc -l <"$TMP/pub.$3")
+	[ "$n" -gt 0 ] || { echo "# no trades for $3"; return 1; }
+	u=$(jq -r '.[0]' "$TMP/pub.$3" | sort -u | wc -l)
+	[ "$u" -eq "$n" ] || { echo "# $3: $n trades, $u distinct ids"; return 1; }
+	first=$(head -1 "$TMP/pub.$3" | jq -r '.[0]') last=$(tail -1 "$TMP/pub.$3" | jq -r '.[0]')
+	[ $((last - first + 1)) -eq "$n" ] || { echo "# $3: ids $first..$last but $n trades"; return 1; }
+	sort "$TMP/truth.$3" >"$TMP/truth.$3.s"
+	sort "$TMP/pub.$3" >"$TMP/pub.$3.s"
+	missing=$(comm -23 "$TMP/pub.$3.s" "$TMP/truth.$3.s" | wc -l)
+	[ "$missing" -eq 0 ] || { echo "# $3: $missing published trades not in the truth"; return 1; }
+}
+
+# expect_code CODE CMD...: run CMD (stderr to err), succeed when it exits CODE.
+expect_code() {
+	t_want=$1; shift
+	"$@" 2>err; t_rc=$?
+	[ "$t_rc" -eq "$t_want" ] || { echo "# exit $t_rc, expected $t_want"; cat err; return 1; }
+}
