@@ -1,0 +1,1 @@
+test_sup_OBJS = cmd/ts-supervisor/sup_conf.o
