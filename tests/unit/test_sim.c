@@ -1,0 +1,425 @@
+/* test_sim: ts-sim's market model (determinism, book and trade consistency, candles), formats and REST */
+#include <stdlib.h>
+#include <string.h>
+
+#include "book.h"
+#include "json.h"
+#include "sim.h"
+#include "sim_replay.h"
+#include "t.h"
+
+#define T0 INT64_C(1786309548000000) /* 2026-08-09T21:05:48Z */
+
+static void
+market(struct sim_market *m, uint64_t seed, enum sim_ex ex, const char *sym)
+{
+	const char *why;
+	memset(m, 0, sizeof *m);
+	m->seed = seed;
+	m->rr = seed;
+	if (!sim_market_add(m, ex, sym, T0, &why))
+		printf("#   cannot add %s: %s\n", sym, why);
+}
+
+static struct ts_dec
+dec_of(const struct sim_sym *s, int64_t v, int px)
+{
+	struct sim_buf b = { 0 };
+	struct ts_dec d = { 0, 0 };
+	if (px)
+		sim_put_px(&b, s, v);
+	else
+		sim_put_qty(&b, s, v);
+	ts_dec_parse(b.p, b.len, &d);
+	sim_buf_free(&b);
+	return d;
+}
+
+static void
+book_of(struct ts_book *b, const struct sim_sym *s)
+{
+	ts_book_clear(b);
+	for (int side = 0; side < 2; side++)
+		for (int i = 0; i < s->n[side]; i++)
+			ts_book_set(b, (enum ts_side)side, dec_of(s, s->lv[side][i].px, 1),
+			    dec_of(s, s->lv[side][i].qty, 0));
+}
+
+static void
+test_fix_format(void)
+{
+	struct sim_buf b = { 0 };
+#define FIX(v, sc, dg, want) do { b.len = 0; sim_put_fix(&b, v, sc, dg); \
+	sim_put(&b, "", 1); CHECK_STR(b.p, want); } while (0)
+	FIX(6500012, 2, 8, "65000.12000000");
+	FIX(6500000, 2, -1, "65000");
+	FIX(6500010, 2, -1, "65000.1");
+	FIX(5, 8, -1, "0.00000005");
+	FIX(0, 8, 8, "0.00000000");
+	FIX(0, 8, -1, "0");
+	FIX(-125, 2, -1, "-1.25");
+	FIX(123456789, 8, 8, "1.23456789");
+	b.len = 0;
+	sim_put_time_ns(&b, T0 + 228568);
+	sim_put(&b, "", 1);
+	CHECK_STR(b.p, "2026-08-09T21:05:48.228568000Z");
+	sim_buf_free(&b);
+}
+
+/* Same seed, same market; another seed, another one. */
+static int
+same_event(const struct sim_event *a, const struct sim_event *b)
+{
+	if (a->nchg != b->nchg || a->nfill != b->nfill || a->first_uid != b->first_uid)
+		return 0;
+	for (int i = 0; i < a->nchg; i++)
+		if (a->chg[i].side != b->chg[i].side || a->chg[i].px != b->chg[i].px ||
+		    a->chg[i].qty != b->chg[i].qty)
+			return 0;
+	for (int i = 0; i < a->nfill; i++)
+		if (a->fill[i].id != b->fill[i].id || a->fill[i].px != b->fill[i].px ||
+		    a->fill[i].qty != b->fill[i].qty || a->fill[i].taker_buy != b->fill[i].taker_buy)
+			return 0;
+	return 1;
+}
+
+static void
+test_deterministic(void)
+{
+	struct sim_market a, b, c;
+	struct sim_event ea, eb, ec;
+	int same = 1, differ = 0;
+
+	market(&a, 42, SIM_BINANCE, "BTC-USDT");
+	market(&b, 42, SIM_BINANCE, "BTC-USDT");
+	market(&c, 43, SIM_BINANCE, "BTC-USDT");
+	for (int i = 0; i < 20000; i++) {
+		int64_t t = T0 + i * 1000;
+		sim_market_step(&a, a.sym[0], t, &ea);
+		sim_market_step(&b, b.sym[0], t, &eb);
+		sim_market_step(&c, c.sym[0], t, &ec);
+		if (!same_event(&ea, &eb))
+			same = 0;
+		if (!same_event(&ea, &ec))
+			differ = 1;
+	}
+	CHECK(same);
+	CHECK(differ);
+	CHECK(a.trades > 1000);
+	CHECK_INT(a.trades, b.trades);
+	sim_market_free(&a);
+	sim_market_free(&b);
+	sim_market_free(&c);
+}
+
+/* A client that applies every event's changes to the snapshot it got ends
+ * with the simulator's book; trades take exactly what left the book. */
+static void
+test_book_consistent(void)
+{
+	struct sim_market m;
+	struct ts_book mirror = { 0 }, truth = { 0 };
+	struct sim_event ev;
+	int crossed = 0, unsorted = 0, shallow = 0, deep = 0, badfill = 0, equal = 1;
+	uint64_t last_u;
+
+	market(&m, 7, SIM_COINBASE, "ETH-USD");
+	book_of(&mirror, m.sym[0]);
+	last_u = m.sym[0]->update_id;
+	for (int i = 0; i < 50000; i++) {
+		struct sim_sym *s = m.sym[0];
+		int64_t best_other[2] = { s->lv[0][0].px, s->lv[1][0].px };
+		sim_market_step(&m, s, T0 + i * 100, &ev);
+		if (ev.first_uid != last_u + 1 || ev.last_uid != last_u + (uint64_t)ev.nchg)
+			equal = 0;
+		last_u = ev.last_uid;
+		for (int k = 0; k < ev.nfill; k++) {
+			/* a buy takes asks from the best one up, a sell bids down */
+			if (ev.fill[k].taker_buy ? ev.fill[k].px < best_other[1] :
+			    ev.fill[k].px > best_other[0])
+				badfill++;
+			if (ev.fill[k].qty <= 0)
+				badfill++;
+		}
+		for (int k = 0; k < ev.nchg; k++)
+			ts_book_set(&mirror, (enum ts_side)ev.chg[k].side,
+			    dec_of(s, ev.chg[k].px, 1), dec_of(s, ev.chg[k].qty, 0));
+		for (int side = 0; side < 2; side++) {
+			if (s->n[side] < SIM_MIN_DEPTH - SIM_MAX_FILL)
+				shallow++;
+			if (s->n[side] > SIM_MAX_DEPTH)
+				deep++;
+			for (int j = 1; j < s->n[side]; j++)
+				if (side ? s->lv[1][j].px <= s->lv[1][j - 1].px :
+				    s->lv[0][j].px >= s->lv[0][j - 1].px)
+					unsorted++;
+		}
+		if (s->lv[0][0].px >= s->lv[1][0].px)
+			crossed++;
+		if (i % 997 == 0) {
+			book_of(&truth, s);
+			if (!ts_book_equal(&mirror, &truth))
+				equal = 0;
+		}
+	}
+	book_of(&truth, m.sym[0]);
+	CHECK(ts_book_equal(&mirror, &truth));
+	CHECK(equal);
+	CHECK_INT(crossed, 0);
+	CHECK_INT(unsorted, 0);
+	CHECK_INT(shallow, 0);
+	CHECK_INT(deep, 0);
+	CHECK_INT(badfill, 0);
+	ts_book_free(&mirror);
+	ts_book_free(&truth);
+	sim_market_free(&m);
+}
+
+/* Candles served are made of the trades that were generated. */
+static void
+test_candles_from_trades(void)
+{
+	struct sim_market m;
+	struct sim_event ev;
+	struct sim_candle c[64];
+	int64_t vol = 0, hi = 0, lo = INT64_MAX, n = 0, cv = 0, cn = 0, ch = 0, cl = INT64_MAX;
+	size_t k;
+	struct sim_sym *s;
+
+	market(&m, 9, SIM_BINANCE, "ETH-USDT");
+	s = m.sym[0];
+	for (int i = 0; i < 30000; i++) { /* 30000 events over 10 minutes */
+		sim_market_step(&m, s, T0 + (int64_t)i * 20000, &ev);
+		for (int j = 0; j < ev.nfill; j++) {
+			vol += ev.fill[j].qty;
+			n++;
+			if (ev.fill[j].px > hi)
+				hi = ev.fill[j].px;
+			if (ev.fill[j].px < lo)
+				lo = ev.fill[j].px;
+		}
+	}
+	k = sim_candles(s, 60, T0 / 1000000 - 60, T0 / 1000000 + 700, 0, c, 64);
+	CHECK(k >= 10);
+	for (size_t i = 0; i < k; i++) {
+		if (c[i].t < s->start_min)
+			continue; /* generated history */
+		cv += c[i].v;
+		cn += c[i].n;
+		if (c[i].h > ch)
+			ch = c[i].h;
+		if (c[i].l < cl)
+			cl = c[i].l;
+		CHECK(c[i].l <= c[i].o && c[i].o <= c[i].h);
+		CHECK(c[i].l <= c[i].c && c[i].c <= c[i].h);
+	}
+	CHECK_INT(cv, vol);
+	CHECK_INT(cn, n);
+	CHECK_INT(ch, hi);
+	CHECK_INT(cl, lo);
+	/* an hour made of the same minutes */
+	k = sim_candles(s, 3600, s->start_min / 3600 * 3600, T0 / 1000000 + 700, 0, c, 64);
+	CHECK(k >= 1);
+	/* history before the start is there and ends at the opening price */
+	k = sim_candles(s, 60, s->start_min - 120, s->start_min - 60, 0, c, 64);
+	CHECK_INT(k, 2);
+	if (k == 2)
+		CHECK_INT(c[1].c, s->open_px);
+	sim_market_free(&m);
+}
+
+static int
+parse(const struct sim_buf *b, struct ts_jval *v)
+{
+	return ts_json_parse(b->p, b->len, v, NULL);
+}
+
+static void
+test_messages(void)
+{
+	struct sim_market m;
+	struct sim_event ev;
+	struct sim_buf h = { 0 }, t = { 0 }, all = { 0 };
+	struct ts_jval v, x;
+	char buf[64];
+	int trades = 0;
+
+	market(&m, 3, SIM_COINBASE, "BTC-USD");
+	sim_cb_l2_snapshot(&h, &t, m.sym[0], T0);
+	sim_put(&all, h.p, h.len);
+	SIM_PUTS(&all, "17");
+	sim_put(&all, t.p, t.len);
+	CHECK_INT(parse(&all, &v), 0);
+	CHECK_INT(ts_json_get_str(&v, "channel", buf, sizeof buf) > 0, 1);
+	CHECK_STR(buf, "l2_data");
+	CHECK_INT(ts_json_get_i64(&v, "sequence_num", &(int64_t){ 0 }), 0);
+	for (int i = 0; i < 200 && !trades; i++) {
+		sim_market_step(&m, m.sym[0], T0, &ev);
+		if (!ev.nfill)
+			continue;
+		trades = 1;
+		sim_cb_trades(&h, &t, &ev);
+		all.len = 0;
+		sim_put(&all, h.p, h.len);
+		SIM_PUTS(&all, "5");
+		sim_put(&all, t.p, t.len);
+		CHECK_INT(parse(&all, &v), 0);
+		CHECK_INT(ts_json_get(&v, "events", &x), 0);
+		/* the maker side: a taker buy is listed as SELL */
+		CHECK(strstr(all.p, ev.fill[0].taker_buy ? "\"side\":\"SELL\"" : "\"side\":\"BUY\"") != NULL);
+	}
+	CHECK(trades);
+	sim_market_free(&m);
+
+	market(&m, 3, SIM_BINANCE, "BTC-USDT");
+	sim_market_step(&m, m.sym[0], T0, &ev);
+	all.len = 0;
+	sim_bn_depth(&all, &ev);
+	CHECK_INT(parse(&all, &v), 0);
+	CHECK_INT(ts_json_get_str(&v, "s", buf, sizeof buf) > 0, 1);
+	CHECK_STR(buf, "BTCUSDT");
+	{
+		int64_t U = 0, u = 0;
+		CHECK_INT(ts_json_get_i64(&v, "U", &U), 0);
+		CHECK_INT(ts_json_get_i64(&v, "u", &u), 0);
+		CHECK_INT(U, (int64_t)ev.first_uid);
+		CHECK_INT(u, (int64_t)ev.last_uid);
+	}
+	sim_market_free(&m);
+	sim_buf_free(&h);
+	sim_buf_free(&t);
+	sim_buf_free(&all);
+}
+
+static void
+rest(struct sim_market *m, const char *path, const char *q, struct sim_resp *r, struct ts_jval *v)
+{
+	sim_rest(m, 3, path, q, T0 + 600 * INT64_C(1000000), r);
+	if (ts_json_parse(r->body.p, r->body.len, v, NULL) < 0) {
+		printf("#   %s?%s: not JSON: %.*s\n", path, q, (int)r->body.len, r->body.p);
+		t_failed_checks++;
+	}
+}
+
+static void
+test_rest(void)
+{
+	struct sim_market m = { .seed = 5 };
+	struct sim_resp r = { 0 };
+	struct sim_event ev;
+	struct ts_jval v, x;
+	char buf[64];
+	const char *why;
+	int64_t i64;
+
+	sim_market_add(&m, SIM_COINBASE, "BTC-USD", T0, &why);
+	sim_market_add(&m, SIM_BINANCE, "BTC-USDT", T0, &why);
+	for (int i = 0; i < 3000; i++)
+		sim_market_step(&m, m.sym[i % 2], T0 + i * INT64_C(100000), &ev);
+
+	rest(&m, "/api/v3/brokerage/market/products", "", &r, &v);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(ts_json_get(&v, "products", &x), 0);
+	CHECK_INT(ts_json_len(&x), 1);
+	rest(&m, "/api/v3/brokerage/market/products/NOPE-USD/candles", "granularity=ONE_MINUTE", &r, &v);
+	CHECK_INT(r.status, 404);
+	CHECK_INT(ts_json_get_str(&v, "error", buf, sizeof buf) > 0, 1);
+	CHECK_STR(buf, "NOT_FOUND");
+	rest(&m, "/api/v3/brokerage/market/products/BTC-USD/candles",
+	    "start=1786309000&end=1786310000&granularity=ONE_MINUTE", &r, &v);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(ts_json_get(&v, "candles", &x), 0);
+	CHECK(ts_json_len(&x) >= 10);
+	rest(&m, "/api/v3/brokerage/market/products/BTC-USD/candles",
+	    "start=1786000000&end=1786310000&granularity=ONE_MINUTE", &r, &v);
+	CHECK_INT(r.status, 400);
+	rest(&m, "/api/v3/brokerage/market/products/BTC-USD/ticker", "limit=5", &r, &v);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(ts_json_get(&v, "trades", &x), 0);
+	CHECK_INT(ts_json_len(&x), 5);
+
+	rest(&m, "/api/v3/exchangeInfo", "", &r, &v);
+	CHECK_INT(r.status, 200);
+	CHECK(strstr(r.body.p, "\"tickSize\":\"0.01000000\"") != NULL);
+	rest(&m, "/api/v3/depth", "symbol=BTCUSDT&limit=5", &r, &v);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(ts_json_get_i64(&v, "lastUpdateId", &i64), 0);
+	CHECK_INT(i64, (int64_t)m.sym[1]->update_id);
+	CHECK_INT(ts_json_get(&v, "bids", &x), 0);
+	CHECK_INT(ts_json_len(&x), 5);
+	rest(&m, "/api/v3/depth", "symbol=NOPEUSDT", &r, &v);
+	CHECK_INT(r.status, 400);
+	CHECK_INT(ts_json_get_i64(&v, "code", &i64), 0);
+	CHECK_INT(i64, -1121);
+	rest(&m, "/api/v3/historicalTrades", "symbol=BTCUSDT&limit=3&fromId=0", &r, &v);
+	CHECK_INT(r.status, 200);
+	{
+		uint64_t first = m.sym[1]->first_trade_id;
+		char q[96];
+		snprintf(q, sizeof q, "symbol=BTCUSDT&limit=3&fromId=%llu", (unsigned long long)first + 2);
+		rest(&m, "/api/v3/historicalTrades", q, &r, &v);
+		CHECK_INT(ts_json_len(&v), 3);
+		struct ts_jiter it;
+		ts_json_iter(&it, &v);
+		CHECK(ts_json_next(&it, NULL, &x));
+		CHECK_INT(ts_json_get_i64(&x, "id", &i64), 0);
+		CHECK_INT(i64, (int64_t)first + 2);
+	}
+	rest(&m, "/api/v3/trades", "symbol=BTCUSDT&limit=7", &r, &v);
+	CHECK_INT(ts_json_len(&v), 7);
+	rest(&m, "/api/v3/klines", "symbol=BTCUSDT&interval=1m&limit=1000", &r, &v);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(ts_json_len(&v), 1000);
+	rest(&m, "/api/v3/klines", "symbol=BTCUSDT&interval=1M&limit=2", &r, &v);
+	CHECK_INT(r.status, 200);
+	rest(&m, "/api/v3/klines", "symbol=BTCUSDT&interval=7m", &r, &v);
+	CHECK_INT(r.status, 400);
+	sim_buf_free(&r.body);
+	sim_market_free(&m);
+}
+
+static void
+test_query(void)
+{
+	char b[16];
+	CHECK_INT(sim_query_get("a=1&symbol=BTCUSDT&limit=5", "symbol", b, sizeof b), 1);
+	CHECK_STR(b, "BTCUSDT");
+	CHECK_INT(sim_query_get("xsymbol=1", "symbol", b, sizeof b), 0);
+	CHECK_INT(sim_query_get("", "symbol", b, sizeof b), 0);
+}
+
+static void
+test_replay_load(void)
+{
+	struct sim_replay r;
+	char err[256], path[512];
+	const char *top = getenv("TS_TOP");
+
+	snprintf(path, sizeof path, "%s/tests/data/sim/binance.jsonl.zst", top ? top : ".");
+	if (sim_replay_load(&r, path, err, sizeof err) < 0) {
+		printf("#   %s\n", err);
+		t_failed_checks++;
+		return;
+	}
+	CHECK_STR(r.exchange, "BINANCE");
+	CHECK(r.nrecv > 10);
+	CHECK(sim_replay_http(&r, "/api/v3/depth", "symbol=NKNUSDT&limit=1000") != NULL);
+	CHECK(sim_replay_http(&r, "/api/v3/depth", "symbol=NKNUSDT&limit=50") != NULL);
+	CHECK(sim_replay_http(&r, "/api/v3/depth", "symbol=BTCUSDT") == NULL);
+	sim_replay_free(&r);
+	CHECK(sim_replay_load(&r, "/nonexistent.jsonl.zst", err, sizeof err) < 0);
+}
+
+int
+main(void)
+{
+	RUN(test_fix_format);
+	RUN(test_deterministic);
+	RUN(test_book_consistent);
+	RUN(test_candles_from_trades);
+	RUN(test_messages);
+	RUN(test_rest);
+	RUN(test_query);
+	RUN(test_replay_load);
+	return DONE();
+}
