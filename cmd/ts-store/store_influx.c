@@ -470,7 +470,8 @@ influx_candle(struct influx *ix, const struct store_candle *c)
 	ts_dec_fmt(c->l, d[2], sizeof d[2]);
 	ts_dec_fmt(c->c, d[3], sizeof d[3]);
 	ts_dec_fmt(c->v, d[4], sizeof d[4]);
-	ts_dec_fmt(c->bv, d[5], sizeof d[5]);
+	if (c->has_bv)
+		ts_dec_fmt(c->bv, d[5], sizeof d[5]);
 	n = snprintf(line, sizeof line, "candles,exchange=%s,symbol=%s,tf=%s open=%s,high=%s,"
 	    "low=%s,close=%s,volume=%s", c->ex, c->sym, c->tf, d[0], d[1], d[2], d[3], d[4]);
 	if (c->has_bv)

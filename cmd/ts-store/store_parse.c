@@ -106,6 +106,8 @@ store_parse_candle(const struct ts_jval *obj, const char *def_ex, const char *de
 		WHY("missing or bad \"o\", \"h\", \"l\" or \"c\"");
 	if (ts_json_get_dec(obj, "v", &c->v))
 		WHY("missing or bad \"v\"");
+	c->bv = (struct ts_dec){ 0, 0 };
+	c->n = 0;
 	c->has_bv = !ts_json_get(obj, "bv", &v);
 	if (c->has_bv && ts_json_dec(&v, &c->bv))
 		WHY("bad \"bv\"");
