@@ -10,7 +10,7 @@
 
 #define AXIS_W 74.0
 #define TIME_H 20.0
-#define TOP_H 18.0
+#define TOP_H 32.0
 #define NEMA 5
 static const int ema_len[NEMA] = { 10, 25, 50, 100, 200 };
 static const uint32_t ema_col[NEMA] = { 0xf7c948, 0x4fc3f7, 0xba68c8, 0xff8a65, 0xe0e0e0 };
@@ -380,21 +380,23 @@ draw(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 			gui_text(cr, 6, 13, buf2, -1, 0);
 		}
 		{
+			/* second line: the indicators with their last values */
 			double x = 6;
-			cairo_text_extents_t te;
-			(void)te;
-			x = pw - 8;
-			for (int e = NEMA - 1; e >= 0; e--) {
+			size_t li = hi_i;
+			for (int e = 0; e < NEMA; e++) {
 				if (!c->ema_on[e])
 					continue;
-				snprintf(buf, sizeof buf, "EMA%d", ema_len[e]);
+				gui_fmt_price(c->ema[e][li], step / 100, buf, sizeof buf);
+				snprintf(buf2, sizeof buf2, "EMA%d %s", ema_len[e], buf);
 				gui_color(cr, ema_col[e], 1);
-				gui_text(cr, x, 13, buf, 1, 0);
-				x -= 48;
+				gui_text(cr, x, 27, buf2, -1, 0);
+				x += 34 + 7.0 * (double)strlen(buf2);
 			}
-			if (c->vwap_on) {
+			if (c->vwap_on && c->cum_v[li] > 0) {
+				gui_fmt_price(c->cum_pv[li] / c->cum_v[li], step / 100, buf, sizeof buf);
+				snprintf(buf2, sizeof buf2, "VWAP %s", buf);
 				gui_color(cr, VWAP_COL, 1);
-				gui_text(cr, x, 13, "VWAP", 1, 0);
+				gui_text(cr, x, 27, buf2, -1, 0);
 			}
 		}
 	}

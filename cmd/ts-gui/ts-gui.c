@@ -186,7 +186,7 @@ gui_view_new(enum gui_kind kind, const char *ex, const char *sym, const char *tf
 	panel_widget_set_can_maximize(v->panel, TRUE);
 	v->box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	v->header = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 2);
-	gtk_widget_add_css_class(v->header, "toolbar");
+	gtk_widget_add_css_class(v->header, "tsbar");
 	v->market_btn = gtk_button_new_with_label("");
 	gtk_widget_add_css_class(v->market_btn, "flat");
 	gtk_widget_set_tooltip_text(v->market_btn, "Switch this panel to another market");
@@ -326,12 +326,14 @@ dump_state(const char *path)
 	struct ts_map_entry *e;
 	size_t it = 0;
 	int first = 1, rc = 0;
+	double sx = 0, sy = 0;
 	FILE *f;
 
 	if (n) {
 		sorted = g_memdup2(G.frames.ms, n * sizeof(double));
 		qsort(sorted, n, sizeof(double), cmp_double);
 	}
+	gtk_native_get_surface_transform(GTK_NATIVE(G.win), &sx, &sy);
 	g_string_append_printf(o, "\"connected\":%s,\"bus\":", G.connected ? "true" : "false");
 	json_str(o, G.bus_sub);
 	g_string_append_printf(o, ",\"banner\":%s,\"msgs\":%llu,\"bad\":%llu,\"msg_rate\":%.0f,"
@@ -355,7 +357,7 @@ dump_state(const char *path)
 		    "\"mapped\":%s,\"area\":[%.0f,%.0f,%.0f,%.0f]", i ? "," : "", v->id,
 		    v->ops->name, v->ex, v->sym, v->kind == GUI_CHART ? v->tf : "", v->state, c,
 		    row, tab, gtk_widget_get_mapped(v->content) ? "true" : "false",
-		    r.origin.x, r.origin.y, r.size.width, r.size.height);
+		    r.origin.x + sx, r.origin.y + sy, r.size.width, r.size.height);
 		v->ops->dump(v, o);
 		g_string_append_c(o, '}');
 	}
@@ -389,9 +391,15 @@ screenshot(const char *path)
 	GtkSnapshot *snap = gtk_snapshot_new();
 	GskRenderNode *node;
 	GskRenderer *r = gtk_native_get_renderer(GTK_NATIVE(G.win));
-	int w = gtk_widget_get_width(G.win), h = gtk_widget_get_height(G.win);
+	int w = gdk_paintable_get_intrinsic_width(p), h = gdk_paintable_get_intrinsic_height(p);
 	int rc = 0;
 
+	/* the window's paintable includes its client-side shadow: render at its
+	 * own size so nothing is scaled (dump_state's areas account for it) */
+	if (w <= 0 || h <= 0) {
+		w = gtk_widget_get_width(G.win);
+		h = gtk_widget_get_height(G.win);
+	}
 	gdk_paintable_snapshot(p, snap, w, h);
 	node = gtk_snapshot_free_to_node(snap);
 	if (!node || !r) {
@@ -637,7 +645,14 @@ activate(GtkApplication *app, gpointer unused)
 	css = gtk_css_provider_new();
 	gtk_css_provider_load_from_data(css,
 	    ".tsbanner { background: #8a3b12; color: white; padding: 4px 10px; }"
-	    ".tsstatus { padding: 2px 8px; font-size: 90%; }", -1);
+	    ".tsstatus { padding: 2px 8px; font-size: 90%; }"
+	    ".tsbar { padding: 1px 2px; }"
+	    ".tsbar button, .tsbar dropdown > button, .tsbar spinbutton { min-height: 22px;"
+	    " padding-top: 0; padding-bottom: 0; margin-top: 0; margin-bottom: 0; }"
+	    ".tsbar button { padding-left: 5px; padding-right: 5px; min-width: 0; }"
+	    ".tsbar spinbutton > text { min-height: 22px; }"
+	    ".tsbar spinbutton > button { min-width: 14px; }"
+	    ".tsbar label { font-size: 92%; }", -1);
 	gtk_style_context_add_provider_for_display(gdk_display_get_default(),
 	    GTK_STYLE_PROVIDER(css), GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 	g_object_unref(css);

@@ -5,6 +5,7 @@
 #   t0700-gen.py book EX SYM MID                    one book snapshot around MID
 #   t0700-gen.py trades EX SYM N PX [LARGE_EVERY]   N trades (every LARGE_EVERY-th is 5 BTC)
 #   t0700-gen.py stream EX SYM BOOK_PER_S TRADES_PER_S SECONDS   TOPIC<tab>JSON lines
+#   t0700-gen.py pixels PNG X Y W H                 count green/red/other pixels
 #
 # Candles follow a fixed pattern so pixel tests know the colours: candle i is
 # green (close > open) when i % 3 != 2 and red otherwise; the last one is green.
@@ -86,8 +87,70 @@ def main(a):
             print(json.dumps(t, separators=(",", ":")))
     elif a[0] == "stream":
         stream(a[1], a[2], int(a[3]), int(a[4]), float(a[5]))
+    elif a[0] == "pixels":
+        n = pixels(a[1], *map(int, a[2:6]))
+        print("green=%d red=%d other=%d" % (n["green"], n["red"], n["other"]))
     else:
         sys.exit("unknown mode " + a[0])
+
+
+
+def png_rgb(path):
+    """Decode an 8-bit RGB or RGBA, non-interlaced PNG (what GDK writes) with zlib."""
+    import struct, zlib
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and ctype in (2, 6) and not interlace, "unsupported PNG"
+            bpp = 4 if ctype == 6 else 3
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + b) & 255
+            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, bpp, rows
+
+
+def colour(px):
+    r, g, b = px
+    if g - r > 30 and g > 60:
+        return "green"
+    if r - g > 30 and r > 60:
+        return "red"
+    return "other"
+
+
+def pixels(path, x, y, w, h):
+    """Count green, red and other pixels in a rectangle: 'green=N red=N other=N'."""
+    W, H, bpp, rows = png_rgb(path)
+    n = {"green": 0, "red": 0, "other": 0}
+    for yy in range(max(0, y), min(H, y + h)):
+        row = rows[yy]
+        for xx in range(max(0, x), min(W, x + w)):
+            n[colour(row[xx * bpp:xx * bpp + 3])] += 1
+    return n
 
 
 if __name__ == "__main__":
