@@ -958,7 +958,8 @@ fault_apply(const char *spec, const char **why)
 		G.snap_delay_us = (int64_t)(arg * 1e6);
 	} else if (!strcmp(name, "stall")) {
 		G.stall_until = ts_mono_us() + (int64_t)(arg * 1e6);
-		lws_sul_schedule(G.ctx, 0, &G.stall_sul, on_stall_end, (lws_usec_t)(arg * 1e6));
+		/* stall=0 ends a stall at once */
+		lws_sul_schedule(G.ctx, 0, &G.stall_sul, on_stall_end, (lws_usec_t)(arg * 1e6) + 1);
 	} else if (!strcmp(name, "rest-429")) {
 		G.rest429 = (int)arg;
 	} else if (!strcmp(name, "rest-500")) {
@@ -1409,6 +1410,7 @@ main(int argc, char **argv)
 		G.enabled |= 1u << e;
 	}
 	G.start_us = ts_now_us();
+	G.m.rr = G.m.seed * 0x9e3779b97f4a7c15ULL + 1; /* which symbol moves: by seed too */
 	if (replay) {
 		char err[512];
 		int e;

@@ -184,6 +184,8 @@ main(int argc, char **argv)
 		return 111;
 	}
 	signal(SIGALRM, on_alarm);
+	signal(SIGTERM, on_alarm);
+	signal(SIGINT, on_alarm);
 	if (wait > 0) {
 		struct itimerval it = { { 0, 0 }, { (long)wait, (long)((wait - (long)wait) * 1e6) } };
 		setitimer(ITIMER_REAL, &it, NULL);
