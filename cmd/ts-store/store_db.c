@@ -394,6 +394,7 @@ store_run_start(struct store *s, int64_t now)
 {
 	sqlite3_stmt *st;
 	char a[40], b[40];
+	int64_t id;
 	int r;
 
 	if (store_begin(s))
@@ -430,8 +431,10 @@ store_run_start(struct store *s, int64_t now)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return -1;
-	s->run_id = sqlite3_last_insert_rowid(s->db);
-	return store_commit(s);
+	id = sqlite3_last_insert_rowid(s->db);
+	r = store_commit(s);
+	s->run_id = id; /* from now on each commit notes its time in the run */
+	return r;
 }
 
 int
@@ -475,16 +478,18 @@ store_retention_set(struct store_retention *r, const char *spec)
 		v = -1;
 	else if (ts_duration_parse(eq + 1, &v) < 0 || v <= 0)
 		return -1;
-	if (kl == 6 && !strncmp(spec, "trades", kl))
+#define KIND(name) (kl == sizeof name - 1 && !strncmp(spec, name, kl))
+	if (KIND("trades"))
 		r->trades = v;
-	else if (kl == 7 && !strncmp(spec, "candles", kl))
+	else if (KIND("candles"))
 		r->candles = v;
-	else if (kl == 4 && !strncmp(spec, "book", kl))
+	else if (KIND("book"))
 		r->book = v;
-	else if (kl == 10 && !strncmp(spec, "book-thin", kl))
+	else if (KIND("book-thin"))
 		r->book_thin_after = v;
-	else if (kl == 16 && !strncmp(spec, "book-thin-every", kl) && v > 0)
+	else if (KIND("book-thin-every") && v > 0)
 		r->book_thin_every = v;
+#undef KIND
 	else
 		return -1;
 	return 0;
