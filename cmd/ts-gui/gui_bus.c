@@ -336,11 +336,13 @@ on_status(const char *topic, const char *data, size_t len)
 	e->v.p = g_strndup(data, len);
 	/* a feed's status may list its symbols: offer them in the market dialog */
 	if (!strncmp(topic, "status/feed/", 12) && !ts_json_parse(data, len, &o, NULL) &&
-	    !ts_json_get(&o, "symbols", &syms) && syms.type == TS_J_ARR) {
+	    !ts_json_get(&o, "symbols", &syms) &&
+	    (syms.type == TS_J_ARR || syms.type == TS_J_OBJ)) {
+		struct ts_jval key;
 		snprintf(ex, sizeof ex, "%.47s", topic + 12);
 		ts_json_iter(&it, &syms);
-		while (ts_json_next(&it, NULL, &el))
-			if (ts_json_str(&el, sym, sizeof sym) > 0)
+		while (ts_json_next(&it, &key, &el))
+			if (ts_json_str(syms.type == TS_J_OBJ ? &key : &el, sym, sizeof sym) > 0)
 				gui_bus_note_market(ex, sym);
 	}
 }

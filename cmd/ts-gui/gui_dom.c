@@ -144,7 +144,7 @@ draw(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 		double y = ROW_H + r * ROW_H, px = top_px - r * tick;
 		int is_bb = r == d->best_row[TS_BID], is_ba = r == d->best_row[TS_ASK];
 		if (is_bb || is_ba) {
-			gui_color(cr, is_bb ? GUI_GREEN : GUI_RED, 0.25);
+			gui_color(cr, is_bb ? GUI_GREEN : GUI_RED, 0.35);
 			cairo_rectangle(cr, 0, y, w, ROW_H);
 			cairo_fill(cr);
 		} else if (r % 2) {

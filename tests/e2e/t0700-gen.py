@@ -5,7 +5,7 @@
 #   t0700-gen.py book EX SYM MID                    one book snapshot around MID
 #   t0700-gen.py trades EX SYM N PX [LARGE_EVERY]   N trades (every LARGE_EVERY-th is 5 BTC)
 #   t0700-gen.py stream EX SYM BOOK_PER_S TRADES_PER_S SECONDS   TOPIC<tab>JSON lines
-#   t0700-gen.py pixels PNG X Y W H                 count green/red/other pixels
+#   t0700-gen.py pixels PNG X Y W H [X Y W H]...     count green/red/other pixels, a line each
 #
 # Candles follow a fixed pattern so pixel tests know the colours: candle i is
 # green (close > open) when i % 3 != 2 and red otherwise; the last one is green.
@@ -88,8 +88,11 @@ def main(a):
     elif a[0] == "stream":
         stream(a[1], a[2], int(a[3]), int(a[4]), float(a[5]))
     elif a[0] == "pixels":
-        n = pixels(a[1], *map(int, a[2:6]))
-        print("green=%d red=%d other=%d" % (n["green"], n["red"], n["other"]))
+        # PNG X Y W H [X Y W H]...: one line per rectangle
+        img = png_rgb(a[1])
+        for i in range(2, len(a) - 3, 4):
+            n = pixels(img, *map(int, a[i:i + 4]))
+            print("green=%d red=%d other=%d" % (n["green"], n["red"], n["other"]))
     else:
         sys.exit("unknown mode " + a[0])
 
@@ -142,9 +145,9 @@ def colour(px):
     return "other"
 
 
-def pixels(path, x, y, w, h):
-    """Count green, red and other pixels in a rectangle: 'green=N red=N other=N'."""
-    W, H, bpp, rows = png_rgb(path)
+def pixels(img, x, y, w, h):
+    """Count green, red and other pixels in a rectangle of a decoded PNG."""
+    W, H, bpp, rows = img
     n = {"green": 0, "red": 0, "other": 0}
     for yy in range(max(0, y), min(H, y + h)):
         row = rows[yy]
