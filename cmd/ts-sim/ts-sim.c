@@ -869,6 +869,22 @@ kick_all(void)
 		lws_callback_on_writable(c->wsi);
 }
 
+/* Does a client of exchange ex stream a book (or a recording)? */
+static int
+book_streamed(enum sim_ex ex)
+{
+	for (struct conn *c = G.conns; c; c = c->next) {
+		if (c->ex != ex || c->closing)
+			continue;
+		if (c->replaying)
+			return 1;
+		for (int i = 0; i < G.m.nsym; i++)
+			if (c->sub[i] & SUB_BOOK)
+				return 1;
+	}
+	return 0;
+}
+
 /* Check a fault SPEC: its name into name (32 bytes) and its number.
  * Returns 0, or -1 with *why. */
 static int
@@ -927,14 +943,16 @@ fault_apply(const char *spec, const char **why)
 			c->closing = 1;
 			lws_callback_on_writable(c->wsi);
 		}
-	} else if (!strcmp(name, "skip")) {
+	} else if (!strcmp(name, "skip") || !strcmp(name, "repeat")) {
+		/* only where a book is streamed, or it would hit a later client */
+		int any = 0;
 		for (int i = 0; i < SIM_NEX; i++)
-			if (G.enabled & (1u << i))
-				G.skip[i]++;
-	} else if (!strcmp(name, "repeat")) {
-		for (int i = 0; i < SIM_NEX; i++)
-			if (G.enabled & (1u << i))
-				G.repeat[i]++;
+			if (book_streamed((enum sim_ex)i)) {
+				(name[0] == 's' ? G.skip : G.repeat)[i]++;
+				any = 1;
+			}
+		if (!any)
+			ts_warn("fault '%s': no client streams a book; nothing to %s", spec, name);
 	} else if (!strcmp(name, "malformed")) {
 		static const char bad_cb[] = "{\"channel\":\"l2_data\",\"client_id\":\"\",\"events\":[{\"type\":";
 		static const char bad_bn[] = "{\"e\":\"depthUpdate\",\"E\":16339985,\"s\":";
