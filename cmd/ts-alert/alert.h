@@ -109,8 +109,11 @@ const char *alert_default_rules_path(void);
 const char *alert_default_state_path(void);
 
 /* Replace a file's contents atomically: temp file in the same directory,
- * fsync, rename, fsync of the directory. Creates the directory. 0 or -1. */
-int alert_write_atomic(const char *path, const char *data, size_t len);
+ * fsync (when `sync`), rename, fsync of the directory (when `sync`).
+ * Creates the directory. 0 or -1. Without sync a crash of the process
+ * still leaves the old or the new file; a crash of the machine may lose
+ * the last write (fine for the state file, which is rewritten often). */
+int alert_write_atomic(const char *path, const char *data, size_t len, int sync);
 /* Read a whole file (NUL-terminated, caller frees). NULL with errno. */
 char *alert_read_file(const char *path, size_t *len);
 

@@ -517,6 +517,7 @@ fire_jq(struct alert_engine *e, struct alert_rule *r, jv input, int64_t ts,
 	int t;
 
 	r->evals++;
+	e->evals++;
 	t = run_jq(r, input, &out, err, sizeof err);
 	if (t < 0) {
 		ts_warn_rl(&rl, "rule '%s': jq error on '%s': %s", r->id, r->topic, err);

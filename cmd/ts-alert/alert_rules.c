@@ -81,7 +81,7 @@ mkdirs(const char *dir)
 }
 
 int
-alert_write_atomic(const char *path, const char *data, size_t len)
+alert_write_atomic(const char *path, const char *data, size_t len, int sync)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX + 16];
 	const char *slash = strrchr(path, '/');
@@ -115,7 +115,7 @@ alert_write_atomic(const char *path, const char *data, size_t len)
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) < 0)
+	if (sync && fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -124,7 +124,7 @@ alert_write_atomic(const char *path, const char *data, size_t len)
 	fd = -1;
 	if (rename(tmp, path) < 0)
 		goto fail;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+	if (sync && (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 		(void)fsync(fd);
 		close(fd);
 	}

@@ -52,7 +52,7 @@ alert_state_save(const char *path, const struct alert_rules *rs)
 		    (long long)a->last_fired);
 	}
 	fclose(f);
-	r = alert_write_atomic(path, buf, len);
+	r = alert_write_atomic(path, buf, len, 0);
 	free(buf);
 	return r;
 }

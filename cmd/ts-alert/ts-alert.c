@@ -455,7 +455,7 @@ read_rules_text(const char *path, size_t *len)
 static void
 write_rules_text(const char *path, const char *text, size_t len)
 {
-	if (alert_write_atomic(path, text, len) < 0)
+	if (alert_write_atomic(path, text, len, 1) < 0)
 		ts_die_errno(TS_EXIT_TEMP, "cannot write '%s'", path);
 }
 
