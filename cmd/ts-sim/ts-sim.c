@@ -869,7 +869,8 @@ kick_all(void)
 		lws_callback_on_writable(c->wsi);
 }
 
-/* Does a client of exchange ex stream a book (or a recording)? */
+/* Does a client of exchange ex stream a book (or a recording)? A replay
+ * arms skip and repeat for the next client anyway: it plays from the start. */
 static int
 book_streamed(enum sim_ex ex)
 {
@@ -947,7 +948,7 @@ fault_apply(const char *spec, const char **why)
 		/* only where a book is streamed, or it would hit a later client */
 		int any = 0;
 		for (int i = 0; i < SIM_NEX; i++)
-			if (book_streamed((enum sim_ex)i)) {
+			if (book_streamed((enum sim_ex)i) || (G.replay && i == (int)G.replay_ex)) {
 				(name[0] == 's' ? G.skip : G.repeat)[i]++;
 				any = 1;
 			}
