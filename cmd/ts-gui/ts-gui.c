@@ -403,8 +403,7 @@ screenshot(const char *path)
 	gdk_paintable_snapshot(p, snap, w, h);
 	node = gtk_snapshot_free_to_node(snap);
 	if (!node || !r) {
-		ts_warn("cannot render the window for '%s'", path);
-		rc = -1;
+		rc = 1; /* nothing to render between frames: try again */
 	} else {
 		graphene_rect_t vp = GRAPHENE_RECT_INIT(0, 0, (float)w, (float)h);
 		GdkTexture *t = gsk_renderer_render_texture(r, node, &vp);
@@ -422,6 +421,48 @@ screenshot(const char *path)
 	return rc;
 }
 
+/* Screenshots wait for a frame that can be rendered: at most 40 tries
+ * 50 ms apart. With quit set, the state is dumped and ts-gui exits. */
+struct shot {
+	char *path;
+	int tries, quit;
+};
+
+static void quit(void);
+
+static gboolean
+on_shot_try(gpointer data)
+{
+	struct shot *s = data;
+	int rc = screenshot(s->path);
+
+	if (rc > 0 && ++s->tries < 40)
+		return G_SOURCE_CONTINUE;
+	if (rc != 0) {
+		ts_warn("cannot render the window for '%s'", s->path);
+		exit_code = TS_EXIT_TEMP;
+	}
+	if (s->quit) {
+		if (opt.dump && dump_state(opt.dump) < 0)
+			exit_code = TS_EXIT_TEMP;
+		quit();
+	}
+	g_free(s->path);
+	g_free(s);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+take_shot(const char *path, int then_quit)
+{
+	struct shot *s = g_new0(struct shot, 1);
+
+	s->path = g_strdup(path);
+	s->quit = then_quit;
+	if (on_shot_try(s) == G_SOURCE_CONTINUE)
+		g_timeout_add(50, on_shot_try, s);
+}
+
 static void
 quit(void)
 {
@@ -435,11 +476,7 @@ static gboolean
 on_shot(gpointer unused)
 {
 	(void)unused;
-	if (screenshot(opt.shot) < 0)
-		exit_code = TS_EXIT_TEMP;
-	if (opt.dump && dump_state(opt.dump) < 0)
-		exit_code = TS_EXIT_TEMP;
-	quit();
+	take_shot(opt.shot, 1);
 	return G_SOURCE_REMOVE;
 }
 
@@ -514,7 +551,7 @@ run_command(char *line)
 	} else if (!strcmp(argv[0], "dump") && argc >= 2) {
 		dump_state(argv[1]);
 	} else if (!strcmp(argv[0], "screenshot") && argc >= 2) {
-		screenshot(argv[1]);
+		take_shot(argv[1], 0);
 	} else if (!strcmp(argv[0], "save")) {
 		gui_layout_save(G.layout_path);
 	} else if (!strcmp(argv[0], "reset")) {
