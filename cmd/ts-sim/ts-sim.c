@@ -210,8 +210,13 @@ static void
 q_cb(struct conn *c, const struct sim_buf *h, const struct sim_buf *t, uint64_t seq)
 {
 	char num[24];
-	int k = snprintf(num, sizeof num, "%llu", (unsigned long long)seq);
-	q_frame(c, h->p, h->len, num, (size_t)k, t->p, t->len);
+	int i = sizeof num;
+
+	do {
+		num[--i] = (char)('0' + seq % 10);
+		seq /= 10;
+	} while (seq);
+	q_frame(c, h->p, h->len, num + i, sizeof num - (size_t)i, t->p, t->len);
 }
 
 /* A Binance stream payload, wrapped for combined streams. */
@@ -220,8 +225,17 @@ q_bn(struct conn *c, const char *stream_sym, const char *stream, const struct si
 {
 	if (c->combined) {
 		char pre[96];
-		int k = snprintf(pre, sizeof pre, "{\"stream\":\"%s@%s\",\"data\":", stream_sym, stream);
-		q_frame(c, pre, (size_t)k, d->p, d->len, "}", 1);
+		size_t a = strlen(stream_sym), b = strlen(stream), k = 0;
+		memcpy(pre, "{\"stream\":\"", 11);
+		k = 11;
+		memcpy(pre + k, stream_sym, a);
+		k += a;
+		pre[k++] = '@';
+		memcpy(pre + k, stream, b);
+		k += b;
+		memcpy(pre + k, "\",\"data\":", 9);
+		k += 9;
+		q_frame(c, pre, k, d->p, d->len, "}", 1);
 	} else {
 		q_text(c, d->p, d->len);
 	}
