@@ -33,7 +33,10 @@ def handle(c):
             say("530 must issue STARTTLS first")
         elif cmd == "AUTH":
             parts = line.split(" ")
-            cred = base64.b64decode(parts[2]) if len(parts) > 2 else b""
+            if len(parts) > 2:
+                cred = base64.b64decode(parts[2])
+            else:
+                say("334 "); cred = base64.b64decode(f.readline().strip())
             if cred == b"\0alerts@example.com\0s3cret": say("235 ok"); env.append("auth ok")
             else: say("535 bad credentials")
         elif cmd in ("MAIL", "RCPT"):
