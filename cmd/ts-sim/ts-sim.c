@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <libwebsockets.h>
 
@@ -1344,6 +1347,28 @@ lws_log(int level, const char *line)
 		ts_debug("lws: %.*s", (int)n, line);
 }
 
+/* Can 127.0.0.1:port be bound? Asked before lws tries, for a clear
+ * message (and because lws leaks when its listener fails). */
+static int
+port_free(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, rc, e;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
 static long
 num_arg(const char *opt, const char *s, long lo, long hi)
 {
@@ -1486,6 +1511,8 @@ main(int argc, char **argv)
 
 	lws_set_log_level(LLL_ERR | (ts_log_get_level() >= TS_LOG_DEBUG ? LLL_WARN | LLL_NOTICE : 0),
 	    lws_log);
+	if (port && port_free(port) < 0)
+		ts_die_errno(TS_EXIT_TEMP, "cannot listen on 127.0.0.1:%d", port);
 	memset(&info, 0, sizeof info);
 	info.port = port;
 	info.iface = "127.0.0.1";
