@@ -134,6 +134,8 @@ struct sup_proc {
 	int64_t started_us, ready_us, backoff_us;
 	char last_exit[64];       /* "exit 111", "signal 9", "" */
 	unsigned t_linger, t_backoff, t_kill, t_ready;
+	pid_t orphan_pgid;        /* a group whose leader exited, until SIGKILL */
+	unsigned t_orphan;
 };
 
 struct sup {

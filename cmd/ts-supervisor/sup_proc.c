@@ -405,6 +405,40 @@ update(struct sup_proc *p)
 }
 
 static void
+on_orphans(struct ts_loop *l, unsigned id, void *arg)
+{
+	struct sup_proc *p = arg;
+
+	(void)l, (void)id;
+	p->t_orphan = 0;
+	if (p->orphan_pgid > 0 && kill(-p->orphan_pgid, 0) == 0) {
+		ts_warn("'%s': what was left in process group %ld did not end on SIGTERM: "
+		    "SIGKILL", p->name, (long)p->orphan_pgid);
+		kill(-p->orphan_pgid, SIGKILL);
+	}
+	p->orphan_pgid = 0;
+	if (p->sup->shutting_down && !sup_running(p->sup))
+		ts_loop_stop(p->sup->loop);
+}
+
+/* The leader is gone; what it left in its group (the other end of a
+ * pipeline) gets SIGTERM now and SIGKILL after the stop timeout. */
+static void
+end_group(struct sup_proc *p, pid_t pgid)
+{
+	if (kill(-pgid, SIGTERM) < 0)
+		return; /* nobody left */
+	kill(-pgid, SIGCONT);
+	if (p->t_orphan && p->orphan_pgid > 0) {
+		cancel(p, &p->t_orphan);
+		kill(-p->orphan_pgid, SIGKILL);
+	}
+	p->orphan_pgid = pgid;
+	p->t_orphan = ts_loop_timer(p->sup->loop, p->sup->conf.set.stop_timeout_us, 0,
+	    on_orphans, p);
+}
+
+static void
 exited(struct sup_proc *p, int status)
 {
 	struct sup *s = p->sup;
@@ -416,8 +450,7 @@ exited(struct sup_proc *p, int status)
 	cancel(p, &p->t_kill);
 	cancel(p, &p->t_ready);
 	cancel(p, &p->t_linger);
-	/* what it left in its process group (a pipeline's other end) goes too */
-	kill(-p->pid, SIGTERM);
+	end_group(p, p->pid);
 	close_ready(p);
 	if (sig)
 		snprintf(p->last_exit, sizeof p->last_exit, "signal %d", sig);
@@ -613,8 +646,11 @@ sup_running(const struct sup *s)
 {
 	int n = 0;
 
-	for (int i = 0; i < SUP_MAX_PROCS; i++)
-		n += s->proc[i].used && s->proc[i].pid > 0;
+	for (int i = 0; i < SUP_MAX_PROCS; i++) {
+		const struct sup_proc *p = &s->proc[i];
+		n += p->used && (p->pid > 0 || (p->orphan_pgid > 0 && p->t_orphan &&
+		    kill(-p->orphan_pgid, 0) == 0));
+	}
 	return n;
 }
 
