@@ -97,7 +97,7 @@ struct fsym {
 	int backfilling;
 	struct ftrade *held;  /* live trades held during a backfill */
 	size_t nheld, capheld;
-	uint64_t trades, dups, missed, gaps;
+	uint64_t trades, dups, missed, gaps, backfilled;
 	void *xd;         /* the adapter's own state */
 };
 

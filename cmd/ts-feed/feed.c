@@ -366,7 +366,10 @@ feed_trade(struct feed *f, struct fsym *s, int64_t id, struct ts_dec px,
 			s->dups++;
 			return 0;
 		}
-		return accept_trade(f, s, &t, 0);
+		if (accept_trade(f, s, &t, 0) != 1)
+			return 0;
+		s->backfilled++;
+		return 1;
 	}
 	if (s->backfilling) {
 		if (s->nheld >= HELD_MAX) {
@@ -588,6 +591,7 @@ feed_status(struct feed *f, const char *state, const char *event, const char *de
 			ku64(w, "trades", s->trades);
 			ku64(w, "dups", s->dups);
 			ku64(w, "missed", s->missed);
+			ku64(w, "backfilled", s->backfilled);
 		}
 		ku64(w, "resyncs", s->resyncs);
 		ts_jw_obj_end(w);

@@ -63,21 +63,36 @@ settle_books() {
 	sim_get /_sim/resume >/dev/null
 }
 
-# trades_ok FILE EX SYM TRUTH: the trades published for SYM have no
-# duplicate and no hole in their ids, and each equals the simulator's.
+# trades_ok FILE EX SYM TRUTH: the trades published for SYM (from the first
+# one the simulator generated in this run on) have no duplicate and no hole
+# in their ids, each equals the simulator's, and the last is the
+# simulator's last (call it with the market paused).
 trades_ok() {
-	sed 's/^[^{]*//' "$1" | jq -c --arg sym "$3" 'select(.sym == $sym and .id != null) | [.id, .px, .qty, .side]' >"$TMP/pub.$3"
-	jq -c --arg ex "$2" --arg sym "$3" 'select(.ex == $ex and .sym == $sym) | [.id, .px, .qty, .side]' "$4" >"$TMP/truth.$3"
+	jq -c --arg ex "$2" --arg sym "$3" 'select(.ex == $ex and .sym == $sym) | [(.id|tonumber), .px, .qty, .side]' "$4" >"$TMP/truth.$3"
+	t_first=$(head -1 "$TMP/truth.$3" | jq '.[0]') t_last=$(tail -1 "$TMP/truth.$3" | jq '.[0]')
+	[ -n "$t_first" ] || { echo "# no truth for $3"; return 1; }
+	sed 's/^[^{]*//' "$1" | jq -c --arg sym "$3" --argjson from "$t_first" \
+	    'select(.sym == $sym and .id != null and (.id|tonumber) >= $from) | [(.id|tonumber), .px, .qty, .side]' >"$TMP/pub.$3"
 	n=$(wc -l <"$TMP/pub.$3")
 	[ "$n" -gt 0 ] || { echo "# no trades for $3"; return 1; }
 	u=$(jq -r '.[0]' "$TMP/pub.$3" | sort -u | wc -l)
 	[ "$u" -eq "$n" ] || { echo "# $3: $n trades, $u distinct ids"; return 1; }
-	first=$(head -1 "$TMP/pub.$3" | jq -r '.[0]') last=$(tail -1 "$TMP/pub.$3" | jq -r '.[0]')
+	first=$(head -1 "$TMP/pub.$3" | jq '.[0]') last=$(tail -1 "$TMP/pub.$3" | jq '.[0]')
 	[ $((last - first + 1)) -eq "$n" ] || { echo "# $3: ids $first..$last but $n trades"; return 1; }
+	[ "$last" -eq "$t_last" ] || { echo "# $3: last published $last, last generated $t_last"; return 1; }
 	sort "$TMP/truth.$3" >"$TMP/truth.$3.s"
 	sort "$TMP/pub.$3" >"$TMP/pub.$3.s"
-	missing=$(comm -23 "$TMP/pub.$3.s" "$TMP/truth.$3.s" | wc -l)
-	[ "$missing" -eq 0 ] || { echo "# $3: $missing published trades not in the truth"; return 1; }
+	t_bad=$(comm -23 "$TMP/pub.$3.s" "$TMP/truth.$3.s" | wc -l)
+	[ "$t_bad" -eq 0 ] || { echo "# $3: $t_bad published trades differ from the truth:"
+	    comm -23 "$TMP/pub.$3.s" "$TMP/truth.$3.s" | head -3; return 1; }
+}
+
+# last_trade_is FILE EX SYM: the last trade published for SYM is the
+# simulator's last (so everything has arrived).
+last_trade_is() {
+	t_want=$(sim_get "/_sim/trades?exchange=$2&symbol=$3" | jq -r .last_id) &&
+	t_got=$(grep "^trades/$2/$3" "$1" | tail -1 | sed 's/^[^{]*//' | jq -r .id) &&
+	[ "$t_want" = "$t_got" ]
 }
 
 # expect_code CODE CMD...: run CMD (stderr to err), succeed when it exits CODE.
