@@ -1,0 +1,61 @@
+#!/bin/sh
+# t0400: ts-candle --stdin: the pipeline form, its usage and its bad-input handling
+. "$(dirname "$0")/lib.sh"
+D=$TS_TOP/tests/data/candle
+ALL=1s,5s,15s,1m,3m,5m,15m,30m,1h,2h,4h,6h,12h,1d,1w
+
+test_expect_success '--help prints the usage and exits 0' '
+	ts-candle --help >out && grep -q "^usage: ts-candle" out
+'
+
+test_expect_success 'bad options exit 100 with a message' '
+	{ ts-candle --stdin -t 2m </dev/null 2>err; test $? -eq 100; } &&
+	grep -q "bad timeframe .2m." err &&
+	{ ts-candle --bogus 2>err; test $? -eq 100; } &&
+	{ ts-candle -t 1m </dev/null 2>err; test $? -eq 100; } &&
+	grep -q "belong to --stdin" err &&
+	{ ts-candle --rest kraken=http://x 2>err; test $? -eq 100; } &&
+	grep -q "no REST candle endpoint for .kraken." err
+'
+
+test_expect_success 'golden: closed, flat and open candles of two timeframes' '
+	{ ts-candle --stdin -t 1m,5m -T "$D/trades-small.jsonl" >out 2>err; test $? -eq 100; } &&
+	test_cmp "$D/expect-small.txt" out &&
+	grep -q "trades-small.jsonl:4: expected JSON or TOPIC<tab>JSON; skipped" err &&
+	grep -q "1m.: 4 trades, 1 late" err &&
+	grep -q "1 invalid lines skipped" err
+'
+
+test_expect_success 'plain JSON lines on stdin, plain JSON out; -u adds updates' '
+	grep "^{" "$D/trades-small.jsonl" | ts-candle --stdin -t 1m >out &&
+	test "$(head -c 1 out)" = "{" &&
+	test "$(wc -l <out)" -eq 4 &&
+	grep "^{" "$D/trades-small.jsonl" | ts-candle --stdin -t 1m -u >out &&
+	test "$(grep -c "\"closed\":false" out)" -eq 4
+'
+
+test_expect_success 'all 15 timeframes agree with an independent reference' '
+	python3 "$D/ref_candles.py" gen 7 5000 >trades &&
+	python3 "$D/ref_candles.py" expect $ALL <trades >expect &&
+	ts-candle --stdin -t $ALL trades 2>err | python3 "$D/ref_candles.py" norm >actual &&
+	test "$(wc -l <expect)" -gt 100000 &&
+	test_cmp expect actual
+'
+
+test_expect_success 'exact sums: a day of satoshis adds up to the last digit' '
+	python3 -c "
+import sys
+for i in range(8640):
+    print(\"{\\\"ex\\\":\\\"coinbase\\\",\\\"sym\\\":\\\"BTC-USD\\\",\\\"px\\\":0.1,\\\"qty\\\":0.00000001,\\\"side\\\":\\\"buy\\\",\\\"ts\\\":%d}\" % (1704067200000000 + i * 10000000))
+" >day &&
+	ts-candle --stdin -t 1d day >out &&
+	grep -q "\"v\":0.00008640,\"bv\":0.00008640,\"n\":8640,\"closed\":false" out
+'
+
+test_expect_success 'a reader that goes away ends the filter cleanly' '
+	python3 "$D/ref_candles.py" gen 3 2000 >trades &&
+	ts-candle --stdin -t 1s trades 2>err | head -1 >out &&
+	test "$(wc -l <out)" -eq 1
+'
+
+test_done
