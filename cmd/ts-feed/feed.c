@@ -1,4 +1,5 @@
 /* feed.c: ts-feed's core: symbols, book state machine, trade dedup/backfill, publishing */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,27 +284,64 @@ feed_rfc3339(const struct ts_jval *v)
 
 /* trades */
 
+static size_t
+put_u64(char *b, uint64_t v)
+{
+	char t[24];
+	size_t n = 0, i;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		b[i] = t[n - 1 - i];
+	return n;
+}
+
+static size_t
+put_i64(char *b, int64_t v)
+{
+	if (v < 0) {
+		b[0] = '-';
+		return 1 + put_u64(b + 1, (uint64_t)0 - (uint64_t)v);
+	}
+	return put_u64(b, (uint64_t)v);
+}
+
+#define PUTS(lit) (memcpy(b + n, lit, sizeof lit - 1), n += sizeof lit - 1)
+
+/* The hot path: a trade is written straight into a stack buffer (the same
+ * text ts_jw would make, without a printf per number). */
 static void
 publish_trade(struct feed *f, struct fsym *s, const struct ftrade *t)
 {
-	struct ts_jw *w = &f->w;
-	char id[24];
+	char b[96 + 2 * 32 + 2 * TS_DEC_STRLEN + 4 * 24];
+	size_t n = 0;
 
-	snprintf(id, sizeof id, "%lld", (long long)t->id);
-	ts_jw_reset(w);
-	ts_jw_obj(w);
-	ts_jw_kstr(w, "ex", f->ex->name);
-	ts_jw_kstr(w, "sym", s->sym);
-	ts_jw_kstr(w, "id", id);
-	ts_jw_kdec(w, "px", t->px);
-	ts_jw_kdec(w, "qty", t->qty);
-	ts_jw_kstr(w, "side", t->side == 'b' ? "buy" : "sell");
-	ts_jw_ki64(w, "ts", t->ts);
-	ts_jw_ki64(w, "rt", t->rt);
-	ts_jw_key(w, "seq");
-	ts_jw_u64(w, ++s->seq_trades);
-	ts_jw_obj_end(w);
-	f->ops.emit(f->ops.ctx, s->t_trades, w->buf, w->len);
+	PUTS("{\"ex\":\"");
+	memcpy(b + n, f->ex->name, strlen(f->ex->name));
+	n += strlen(f->ex->name);
+	PUTS("\",\"sym\":\"");
+	memcpy(b + n, s->sym, strlen(s->sym));
+	n += strlen(s->sym);
+	PUTS("\",\"id\":\"");
+	n += put_i64(b + n, t->id);
+	PUTS("\",\"px\":");
+	n += ts_dec_fmt(t->px, b + n, TS_DEC_STRLEN);
+	PUTS(",\"qty\":");
+	n += ts_dec_fmt(t->qty, b + n, TS_DEC_STRLEN);
+	if (t->side == 'b')
+		PUTS(",\"side\":\"buy\",\"ts\":");
+	else
+		PUTS(",\"side\":\"sell\",\"ts\":");
+	n += put_i64(b + n, t->ts);
+	PUTS(",\"rt\":");
+	n += put_i64(b + n, t->rt);
+	PUTS(",\"seq\":");
+	n += put_u64(b + n, ++s->seq_trades);
+	b[n++] = '}';
+	f->ops.emit(f->ops.ctx, s->t_trades, b, n);
 	s->last_id = t->id;
 	s->trades++;
 	f->trades++;

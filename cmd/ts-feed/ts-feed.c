@@ -24,7 +24,8 @@
 
 static const char usage[] =
 "usage: ts-feed [-B ENDPOINT] [--stdout] [--url WSBASE] [--rest RESTBASE]\n"
-"               [--watchdog SECONDS] [--stats] EXCHANGE [SYMBOL...]\n"
+"               [--channels LIST] [--watchdog SECONDS] [--stats]\n"
+"               EXCHANGE [SYMBOL...]\n"
 "\n"
 "Connect to EXCHANGE's websocket and REST APIs and publish normalized\n"
 "trades/EXCHANGE/SYMBOL and book/EXCHANGE/SYMBOL messages, and its health\n"
@@ -37,6 +38,8 @@ static const char usage[] =
 "      --url WSBASE   ws://HOST:PORT or wss://HOST[:PORT] replacing the\n"
 "                     exchange's websocket scheme, host and port\n"
 "      --rest RESTBASE  http://HOST:PORT or https://HOST[:PORT] for REST\n"
+"      --channels LIST  what SYMBOLs open: trades, book or trades,book\n"
+"                     (the default)\n"
 "      --watchdog SECONDS  reconnect after this long without data\n"
 "                     (default 10 for coinbase, 60 for binance)\n"
 "      --stats        print messages, CPU time, peak RSS and processing\n"
@@ -870,6 +873,7 @@ main(int argc, char **argv)
 		{ "url", required_argument, NULL, 'U' },
 		{ "rest", required_argument, NULL, 'R' },
 		{ "watchdog", required_argument, NULL, 'W' },
+		{ "channels", required_argument, NULL, 'C' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
@@ -886,7 +890,7 @@ main(int argc, char **argv)
 	struct app *a = &A;
 	const char *bus = NULL, *url = NULL, *rest = NULL;
 	char err[256];
-	int c, insecure = 0, known = 0;
+	int c, insecure = 0, known = 0, chans = CH_TRADES | CH_BOOK;
 	int64_t watchdog = 0;
 
 	ts_log_init(argv[0]);
@@ -901,6 +905,17 @@ main(int argc, char **argv)
 				ts_die(TS_EXIT_USAGE, "bad --watchdog '%s'", optarg);
 			break;
 		case 's': a->stats = 1; break;
+		case 'C':
+			if (!strcmp(optarg, "trades"))
+				chans = CH_TRADES;
+			else if (!strcmp(optarg, "book"))
+				chans = CH_BOOK;
+			else if (!strcmp(optarg, "trades,book") || !strcmp(optarg, "book,trades"))
+				chans = CH_TRADES | CH_BOOK;
+			else
+				ts_die(TS_EXIT_USAGE, "bad --channels '%s': expected trades, book or "
+				    "trades,book", optarg);
+			break;
 		case 'I': insecure = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return TS_EXIT_USAGE;
@@ -956,9 +971,9 @@ main(int argc, char **argv)
 	}
 	load_instruments(a);
 	for (int i = optind; i < argc; i++) {
-		if (feed_want(&a->f, argv[i], CH_TRADES | CH_BOOK, 1) < 0)
+		if (feed_want(&a->f, argv[i], chans, 1) < 0)
 			continue; /* reported; the others keep flowing */
-		ts_map_put(&a->pinned, argv[i], NULL)->v.u = CH_TRADES | CH_BOOK;
+		ts_map_put(&a->pinned, argv[i], NULL)->v.u = (uint64_t)chans;
 		known++;
 	}
 	if (optind < argc && !known)

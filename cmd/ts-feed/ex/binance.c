@@ -1,5 +1,6 @@
 /* binance.c: ts-feed adapter for Binance spot (@trade, @depth@100ms + REST depth snapshot) */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,22 +210,71 @@ apply_side(struct feed *f, struct fsym *s, const struct ts_jval *arr, enum ts_si
 	return 0;
 }
 
+/* The one-letter members of a stream event, read in one pass. */
+struct ev {
+	struct ts_jval e, s, t, p, q, T, m, U, u, b, a, E;
+	uint64_t has;
+};
+#define HAS(c) (UINT64_C(1) << ((c) - 'A'))
+
+static void
+read_ev(const struct ts_jval *d, struct ev *x)
+{
+	struct ts_jiter it;
+	struct ts_jval k, v;
+
+	x->has = 0;
+	ts_json_iter(&it, d);
+	while (ts_json_next(&it, &k, &v)) {
+		if (k.n != 3)
+			continue; /* "x" with its quotes */
+		switch (k.p[1]) {
+		case 'e': x->e = v; break;
+		case 's': x->s = v; break;
+		case 't': x->t = v; break;
+		case 'p': x->p = v; break;
+		case 'q': x->q = v; break;
+		case 'T': x->T = v; break;
+		case 'm': x->m = v; break;
+		case 'U': x->U = v; break;
+		case 'u': x->u = v; break;
+		case 'b': x->b = v; break;
+		case 'a': x->a = v; break;
+		case 'E': x->E = v; break;
+		default: continue;
+		}
+		x->has |= HAS(k.p[1]);
+	}
+}
+
 struct depth {
 	int64_t first, last, ts;
 	struct ts_jval b, a;
 };
 
 static int
-read_depth(const struct ts_jval *d, struct depth *e)
+depth_of(const struct ev *x, struct depth *e)
 {
-	if (ts_json_get_i64(d, "U", &e->first) || ts_json_get_i64(d, "u", &e->last) ||
-	    ts_json_get(d, "b", &e->b) || ts_json_get(d, "a", &e->a) ||
-	    e->b.type != TS_J_ARR || e->a.type != TS_J_ARR || e->last < e->first)
+	if ((x->has & (HAS('U') | HAS('u') | HAS('b') | HAS('a'))) !=
+	    (HAS('U') | HAS('u') | HAS('b') | HAS('a')) ||
+	    ts_json_i64(&x->U, &e->first) || ts_json_i64(&x->u, &e->last) ||
+	    x->b.type != TS_J_ARR || x->a.type != TS_J_ARR || e->last < e->first)
 		return -1;
-	if (ts_json_get_i64(d, "E", &e->ts) < 0)
+	e->b = x->b;
+	e->a = x->a;
+	if (!(x->has & HAS('E')) || ts_json_i64(&x->E, &e->ts) < 0)
 		e->ts = 0;
 	e->ts *= 1000;
 	return 0;
+}
+
+static int
+read_depth(const struct ts_jval *d, struct depth *e)
+{
+	struct ev x;
+
+	read_ev(d, &x);
+	return depth_of(&x, e);
 }
 
 static void
@@ -243,11 +293,12 @@ buffer_event(struct bn_sym *b, const struct ts_jval *d)
 }
 
 static int
-on_depth(struct feed *f, struct fsym *s, const struct ts_jval *d, int64_t rt)
+on_depth(struct feed *f, struct fsym *s, const struct ts_jval *d, const struct ev *x,
+    int64_t rt)
 {
 	struct depth e;
 
-	if (read_depth(d, &e) < 0)
+	if (depth_of(x, &e) < 0)
 		return -1;
 	if (s->bstate == BOOK_SYNCING) {
 		buffer_event(bs(s), d);
@@ -438,18 +489,18 @@ bn_on_rest(struct feed *f, struct fsym *s, int kind, long status, const char *bo
 }
 
 static int
-on_trade(struct feed *f, struct fsym *s, const struct ts_jval *d, int64_t rt)
+on_trade(struct feed *f, struct fsym *s, const struct ev *x, int64_t rt)
 {
 	struct ts_dec px, qty;
-	struct ts_jval m;
 	int64_t id, t;
 	int maker;
 
-	if (ts_json_get_i64(d, "t", &id) || ts_json_get_dec(d, "p", &px) ||
-	    ts_json_get_dec(d, "q", &qty) || ts_json_get(d, "m", &m) || ts_json_bool(&m, &maker) ||
-	    px.m <= 0 || qty.m <= 0)
+	if ((x->has & (HAS('t') | HAS('p') | HAS('q') | HAS('m'))) !=
+	    (HAS('t') | HAS('p') | HAS('q') | HAS('m')) ||
+	    ts_json_i64(&x->t, &id) || ts_json_dec(&x->p, &px) || ts_json_dec(&x->q, &qty) ||
+	    ts_json_bool(&x->m, &maker) || px.m <= 0 || qty.m <= 0)
 		return -1;
-	if (ts_json_get_i64(d, "T", &t) < 0)
+	if (!(x->has & HAS('T')) || ts_json_i64(&x->T, &t) < 0)
 		t = 0;
 	/* m: the buyer was the maker, so the taker sold */
 	feed_trade(f, s, id, px, qty, maker ? 's' : 'b', t ? t * 1000 : rt, rt, 0);
@@ -459,20 +510,34 @@ on_trade(struct feed *f, struct fsym *s, const struct ts_jval *d, int64_t rt)
 static int
 bn_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 {
-	struct ts_jval msg, d, e, sym;
+	struct ts_jval msg, d, k, v;
+	struct ts_jiter it;
+	struct ev x;
 	const char *sp;
 	size_t sn;
 	struct fsym *s;
+	int has_stream = 0, has_data = 0;
 
 	if (ts_json_parse(p, n, &msg, NULL) < 0 || msg.type != TS_J_OBJ)
 		return -1;
-	if (ts_json_get(&msg, "data", &d) == 0 && ts_json_get(&msg, "stream", &e) == 0) {
+	/* combined streams wrap the event: {"stream":…,"data":{…}} */
+	ts_json_iter(&it, &msg);
+	while (ts_json_next(&it, &k, &v)) {
+		if (k.n == 6 && !memcmp(k.p, "\"data\"", 6)) {
+			d = v;
+			has_data = 1;
+		} else if (k.n == 8 && !memcmp(k.p, "\"stream\"", 8)) {
+			has_stream = 1;
+		}
+	}
+	if (has_stream && has_data) {
 		if (d.type != TS_J_OBJ)
 			return -1;
 	} else {
 		d = msg;
 	}
-	if (ts_json_get(&d, "e", &e) < 0) {
+	read_ev(&d, &x);
+	if (!(x.has & HAS('e'))) {
 		struct ts_jval id, r;
 		if (ts_json_get(&d, "id", &id) == 0 && ts_json_get(&d, "result", &r) == 0)
 			return 0; /* a SUBSCRIBE answered */
@@ -484,29 +549,32 @@ bn_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 			feed_status(f, NULL, "exchange_error", text);
 			return 0;
 		}
-		if (ts_json_get(&d, "s", &sym) == 0 && ts_json_get(&d, "u", &r) == 0)
+		if ((x.has & HAS('s')) && (x.has & HAS('u')))
 			return 0; /* bookTicker: not ours */
 		return -1;
 	}
-	if (ts_json_str_eq(&e, "serverShutdown")) {
+	if (ts_json_str_eq(&x.e, "trade")) {
+		if (!(x.has & HAS('s')) || !(sp = ts_json_str_raw(&x.s, &sn)))
+			return -1;
+		s = feed_sym_native(f, sp, sn);
+		if (!s || !(s->want & CH_TRADES))
+			return 0;
+		return on_trade(f, s, &x, rt);
+	}
+	if (ts_json_str_eq(&x.e, "depthUpdate")) {
+		if (!(x.has & HAS('s')) || !(sp = ts_json_str_raw(&x.s, &sn)))
+			return -1;
+		s = feed_sym_native(f, sp, sn);
+		if (!s || !(s->want & CH_BOOK))
+			return 0;
+		return on_depth(f, s, &d, &x, rt);
+	}
+	if (ts_json_str_eq(&x.e, "serverShutdown")) {
 		ts_info("binance announced a server shutdown: reconnecting");
 		f->ops.reconnect(f->ops.ctx, "server shutdown", 1);
 		return 0;
 	}
-	if (ts_json_get(&d, "s", &sym) < 0 || !(sp = ts_json_str_raw(&sym, &sn)))
-		return ts_json_str_eq(&e, "trade") || ts_json_str_eq(&e, "depthUpdate") ? -1 : 0;
-	s = feed_sym_native(f, sp, sn);
-	if (ts_json_str_eq(&e, "trade")) {
-		if (!s || !(s->want & CH_TRADES))
-			return 0;
-		return on_trade(f, s, &d, rt);
-	}
-	if (ts_json_str_eq(&e, "depthUpdate")) {
-		if (!s || !(s->want & CH_BOOK))
-			return 0;
-		return on_depth(f, s, &d, rt);
-	}
-	return 0; /* aggTrade, kline, bookTicker: not ours */
+	return 0; /* aggTrade, kline, …: not ours */
 }
 
 /* {"symbols":[{"symbol":"BTCUSDT","status":"TRADING","baseAsset":"BTC",
