@@ -130,7 +130,32 @@ ts_candle_trade(struct ts_candle_series *s, int64_t ts, struct ts_dec px,
 {
 	struct ts_candle *c = &s->cur;
 	struct ts_dec v, bv;
+	int64_t nv, nbv;
 
+	/* the hot path: a trade in the open candle, volumes at one scale */
+	if (__builtin_expect(s->has && ts >= c->t && ts - c->t < s->tf_us &&
+	    ts >= s->cut_us && !(c->flags & TS_CANDLE_FLAT) &&
+	    qty.scale == c->v.scale && qty.scale == c->bv.scale &&
+	    !__builtin_add_overflow(c->v.m, qty.m, &nv) &&
+	    !__builtin_add_overflow(c->bv.m, buy ? qty.m : 0, &nbv), 1)) {
+		c->v.m = nv;
+		c->bv.m = nbv;
+		c->n++;
+		s->trades++;
+		if (dcmp(px, c->h) > 0)
+			c->h = px;
+		else if (dcmp(px, c->l) < 0)
+			c->l = px;
+		if (ts >= s->last_ts) {
+			c->c = px;
+			s->last_ts = ts;
+		}
+		if (ts < s->first_ts) {
+			c->o = px;
+			s->first_ts = ts;
+		}
+		return TS_CANDLE_APPLIED;
+	}
 	if (ts < s->cut_us) {
 		s->dup++;
 		return TS_CANDLE_DUP;

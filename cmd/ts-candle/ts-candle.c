@@ -61,6 +61,9 @@ static const char usage[] =
 "100 usage error, or in filter mode some lines were invalid (the others\n"
 "were used); 111 system error.\n";
 
+/* Extra candles fetched before the history wanted (see load_history). */
+#define HISTORY_LEAD 16
+
 /* One candles topic: a timeframe of a market. */
 struct tfctx {
 	struct ts_candle_series s;
@@ -126,7 +129,8 @@ tf_add(struct app *a, struct market *m, int tf)
 {
 	struct tfctx *t = ts_xcalloc(1, sizeof *t);
 
-	ts_candle_series_init(&t->s, ts_tf_us(ts_tf_names[tf]), a->hist_n);
+	/* a history batch is the kept closed candles and the open one */
+	ts_candle_series_init(&t->s, ts_tf_us(ts_tf_names[tf]), a->hist_n ? a->hist_n - 1 : 0);
 	t->m = m;
 	t->tf = tf;
 	ts_topic_build(t->topic, sizeof t->topic, "candles", m->ex, m->sym, ts_tf_names[tf]);
@@ -484,8 +488,11 @@ load_history(struct app *a, struct tfctx *t)
 	/* trades before the cut are in the history; those after it come live
 	 * (the trades subscription was made before this request) */
 	cut = ts_now_us();
+	/* a few candles more than wanted: an exchange that omits empty
+	 * intervals (Coinbase) may leave the oldest ones out, and the flat
+	 * candles that fill them need the close before them */
 	if (ts_klines_fetch(kx, rest_base(a, t->m->ex), t->m->sym, t->s.tf_us, cut,
-	    a->hist_n, 10000, &c, &n, err, sizeof err) < 0) {
+	    a->hist_n + HISTORY_LEAD, 10000, &c, &n, err, sizeof err) < 0) {
 		ts_warn("'%s': no history: %s", t->topic, err);
 		return;
 	}

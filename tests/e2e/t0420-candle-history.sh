@@ -24,13 +24,14 @@ test_expect_success 'coinbase 1m: 20 candles, empty minutes flat, equal to the e
 	grep -q "granularity=ONE_MINUTE" requests
 '
 
+# (20 + 16 lead candles) x 3 one-minute candles; x 7 days
 test_expect_success 'coinbase 3m and 1w are built from 1m and 1d candles' '
 	history candles/coinbase/BTC-USD/3m h &&
 	python3 "$D/check_history.py" coinbase 3m 20 h &&
-	grep -q "granularity=ONE_MINUTE&limit=60$" requests &&
+	grep -q "granularity=ONE_MINUTE&limit=108$" requests &&
 	history candles/coinbase/BTC-USD/1w h &&
 	python3 "$D/check_history.py" coinbase 1w 20 h &&
-	grep -q "granularity=ONE_DAY&limit=140$" requests
+	grep -q "granularity=ONE_DAY&limit=252$" requests
 '
 
 test_expect_success 'binance 1m and 1d: taker-buy volume and trade counts too' '
