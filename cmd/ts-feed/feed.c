@@ -528,24 +528,36 @@ feed_level(struct feed *f, struct fsym *s, enum ts_side side, struct ts_dec px,
 	return 0;
 }
 
-static void
-write_levels(struct ts_jw *w, const char *key, const struct ts_level *lv, size_t n)
+/* Deltas are the other hot path: written straight into f->w's buffer. */
+static size_t
+put_levels(char *b, const char *key, const struct ts_level *lv, size_t n)
 {
-	ts_jw_key(w, key);
-	ts_jw_arr(w);
+	size_t k = 0;
+
+	b[k++] = '"';
+	memcpy(b + k, key, 4);
+	k += 4;
+	memcpy(b + k, "\":[", 3);
+	k += 3;
 	for (size_t i = 0; i < n; i++) {
-		ts_jw_arr(w);
-		ts_jw_dec(w, lv[i].px);
-		ts_jw_dec(w, lv[i].qty);
-		ts_jw_arr_end(w);
+		if (i)
+			b[k++] = ',';
+		b[k++] = '[';
+		k += ts_dec_fmt(lv[i].px, b + k, TS_DEC_STRLEN);
+		b[k++] = ',';
+		k += ts_dec_fmt(lv[i].qty, b + k, TS_DEC_STRLEN);
+		b[k++] = ']';
 	}
-	ts_jw_arr_end(w);
+	b[k++] = ']';
+	return k;
 }
 
 int
 feed_delta_end(struct feed *f, struct fsym *s, int64_t ts, int64_t rt)
 {
 	struct ts_jw *w = &f->w;
+	size_t n = 0, need;
+	char *b;
 
 	f->in_delta = 0;
 	if (s->bstate != BOOK_LIVE)
@@ -556,19 +568,29 @@ feed_delta_end(struct feed *f, struct fsym *s, int64_t ts, int64_t rt)
 	}
 	if (f->nchg[0] + f->nchg[1] == 0)
 		return 0;
-	ts_jw_reset(w);
-	ts_jw_obj(w);
-	ts_jw_kstr(w, "ex", f->ex->name);
-	ts_jw_kstr(w, "sym", s->sym);
-	ts_jw_kstr(w, "type", "delta");
-	write_levels(w, "bids", f->chg[0], f->nchg[0]);
-	write_levels(w, "asks", f->chg[1], f->nchg[1]);
-	ts_jw_ki64(w, "ts", ts);
-	ts_jw_ki64(w, "rt", rt);
-	ts_jw_key(w, "seq");
-	ts_jw_u64(w, ++s->seq_book);
-	ts_jw_obj_end(w);
-	f->ops.emit(f->ops.ctx, s->t_book, w->buf, w->len);
+	need = 256 + strlen(f->ex->name) + strlen(s->sym) +
+	    (f->nchg[0] + f->nchg[1]) * (2 * TS_DEC_STRLEN + 4);
+	ts_xgrow((void **)&w->buf, &w->cap, need, 1);
+	b = w->buf;
+	PUTS("{\"ex\":\"");
+	memcpy(b + n, f->ex->name, strlen(f->ex->name));
+	n += strlen(f->ex->name);
+	PUTS("\",\"sym\":\"");
+	memcpy(b + n, s->sym, strlen(s->sym));
+	n += strlen(s->sym);
+	PUTS("\",\"type\":\"delta\",");
+	n += put_levels(b + n, "bids", f->chg[0], f->nchg[0]);
+	b[n++] = ',';
+	n += put_levels(b + n, "asks", f->chg[1], f->nchg[1]);
+	PUTS(",\"ts\":");
+	n += put_i64(b + n, ts);
+	PUTS(",\"rt\":");
+	n += put_i64(b + n, rt);
+	PUTS(",\"seq\":");
+	n += put_u64(b + n, ++s->seq_book);
+	b[n++] = '}';
+	w->len = n;
+	f->ops.emit(f->ops.ctx, s->t_book, b, n);
 	s->book_msgs++;
 	f->book_msgs++;
 	return 0;

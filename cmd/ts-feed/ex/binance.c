@@ -105,7 +105,12 @@ request_snapshot(struct feed *f, struct fsym *s)
 	f->ops.rest_get(f->ops.ctx, s, REST_SNAPSHOT, path);
 }
 
-/* The connection's streams go in its URL: /stream?streams=a@trade/b@depth@100ms */
+/* The connection's first streams go in its URL
+ * (/stream?streams=a@trade/b@depth@100ms); beyond URL_STREAMS_MAX bytes the
+ * rest are subscribed by one SUBSCRIBE message once connected, since long
+ * request lines are where servers and proxies differ. */
+#define URL_STREAMS_MAX 400
+
 static void
 bn_ws_path(struct feed *f, char *buf, size_t n)
 {
@@ -115,37 +120,81 @@ bn_ws_path(struct feed *f, char *buf, size_t n)
 	len = (size_t)snprintf(buf, n, "/stream?streams=");
 	for (size_t i = 0; i < f->nsym; i++) {
 		struct fsym *s = f->symv[i];
-		bs(s)->sub = s->want;
+		char names[2][64];
+		size_t need = 0;
+		bs(s)->sub = 0;
+		if (!s->want)
+			continue;
 		for (int ch = CH_TRADES; ch <= CH_BOOK; ch <<= 1) {
-			char name[64];
+			stream_name(s, ch, names[ch - 1], sizeof names[0]);
+			if (s->want & ch)
+				need += strlen(names[ch - 1]) + 1;
+		}
+		if (len + need >= URL_STREAMS_MAX || len + need >= n)
+			continue; /* SUBSCRIBE adds it */
+		for (int ch = CH_TRADES; ch <= CH_BOOK; ch <<= 1) {
 			if (!(s->want & ch))
 				continue;
-			stream_name(s, ch, name, sizeof name);
-			if (len + strlen(name) + 2 >= n)
-				continue; /* too long for one URL: SUBSCRIBE adds it */
-			len += (size_t)snprintf(buf + len, n - len, "%s%s", any ? "/" : "", name);
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", any ? "/" : "",
+			    names[ch - 1]);
 			any = 1;
-			if (len >= n)
-				break;
 		}
-		if (len + 80 >= n)
-			bs(s)->sub = 0;
+		bs(s)->sub = s->want;
 	}
 	if (!any)
 		snprintf(buf, n, "/ws");
 }
 
+/* SUBSCRIBE or UNSUBSCRIBE, for every symbol, the channels chs(s) gives,
+ * in messages of at most 200 streams (the rate limit counts messages). */
+static void
+send_batch(struct feed *f, const char *method, int (*chs)(struct fsym *))
+{
+	static unsigned long id;
+	struct ts_jw w = { 0 };
+	char name[64];
+	int count = 0;
+
+	for (size_t i = 0; i <= f->nsym; i++) {
+		int c = i < f->nsym ? chs(f->symv[i]) : 0;
+		if ((i == f->nsym || count >= 200) && count) {
+			ts_jw_arr_end(&w);
+			ts_jw_key(&w, "id");
+			ts_jw_u64(&w, ++id + 1000000);
+			ts_jw_obj_end(&w);
+			f->ops.ws_send(f->ops.ctx, w.buf, w.len);
+			count = 0;
+		}
+		if (!c)
+			continue;
+		if (!count) {
+			ts_jw_reset(&w);
+			ts_jw_obj(&w);
+			ts_jw_kstr(&w, "method", method);
+			ts_jw_key(&w, "params");
+			ts_jw_arr(&w);
+		}
+		for (int ch = CH_TRADES; ch <= CH_BOOK; ch <<= 1)
+			if (c & ch) {
+				stream_name(f->symv[i], ch, name, sizeof name);
+				ts_jw_str(&w, name);
+				count++;
+			}
+	}
+	ts_jw_free(&w);
+}
+
+static int to_add(struct fsym *s) { return s->want & ~bs(s)->sub; }
+static int to_del(struct fsym *s) { return bs(s)->sub & ~s->want; }
+
 static void
 bn_on_connect(struct feed *f)
 {
+	send_batch(f, "SUBSCRIBE", to_add);
+	send_batch(f, "UNSUBSCRIBE", to_del);
 	for (size_t i = 0; i < f->nsym; i++) {
 		struct fsym *s = f->symv[i];
 		struct bn_sym *b = bs(s);
-		int add = s->want & ~b->sub, del = b->sub & ~s->want;
-		if (add)
-			send_method(f, "SUBSCRIBE", s, add);
-		if (del)
-			send_method(f, "UNSUBSCRIBE", s, del);
 		b->sub = s->want;
 		drop_events(b);
 		if (s->want & CH_BOOK)
