@@ -71,6 +71,7 @@ struct tfctx {
 	int tf; /* index in ts_tf_names */
 	char topic[TS_TOPIC_MAX];
 	int dirty;       /* the open candle changed since it was published */
+	int pending;     /* its history waits for the market to be live */
 	int64_t last_pub; /* monotonic µs of the last open-candle publication */
 	uint64_t reported_late, reported_dup;
 };
@@ -80,7 +81,16 @@ struct market {
 	char trades_topic[TS_TOPIC_MAX];
 	struct tfctx *tf[TS_TF_COUNT];
 	int ntf;
+	/* A new trades subscription takes a while to flow (the supervisor may
+	 * start ts-feed, which opens its channel): history is fetched once the
+	 * first trade has arrived (or after WARMUP_US), so every trade after
+	 * the cut arrives live. */
+	int live;
+	unsigned warmup_timer;
+	struct app *app;
 };
+
+#define WARMUP_US (2 * TS_US_PER_SEC)
 
 struct app {
 	int filter;
@@ -366,6 +376,7 @@ flush_dirty(struct app *a, int64_t mono)
 }
 
 static void on_timer(struct ts_loop *l, unsigned id, void *arg);
+static void market_live(struct app *a, struct market *m);
 
 /* One timer, set to the nearest deadline: a candle's end (plus grace) or a
  * conflated update that is due. */
@@ -450,7 +461,10 @@ on_trades(struct ts_loop *l, void *sock, int fd, short rev, void *arg)
 			ts_warn_rl(&a->bad_rl, "bad trade on '%s': %s; skipped (%" PRIu64
 			    " so far)", msg.topic, why, a->bad);
 		} else {
-			apply_trade(a, e->v.p, &tr);
+			struct market *m = e->v.p;
+			if (!m->live)
+				market_live(a, m);
+			apply_trade(a, m, &tr);
 		}
 		ts_msg_close(&msg);
 	}
@@ -501,6 +515,40 @@ load_history(struct app *a, struct tfctx *t)
 	free(c);
 }
 
+/* The market's trades flow (or WARMUP_US passed): fetch the history of
+ * the timeframes that wait for it. Trades queued meanwhile are older than
+ * the cut and in the history. */
+static void
+market_live(struct app *a, struct market *m)
+{
+	m->live = 1;
+	if (m->warmup_timer)
+		ts_loop_cancel(a->l, m->warmup_timer);
+	m->warmup_timer = 0;
+	for (int k = 0; k < TS_TF_COUNT; k++) {
+		struct tfctx *t = m->tf[k];
+		if (!t || !t->pending)
+			continue;
+		t->pending = 0;
+		load_history(a, t);
+		publish_history(a, t);
+	}
+}
+
+static void
+on_warmup(struct ts_loop *l, unsigned id, void *arg)
+{
+	struct market *m = arg;
+
+	(void)l, (void)id;
+	m->warmup_timer = 0;
+	if (!m->live) {
+		ts_debug("'%s': no trade yet; fetching history anyway", m->trades_topic);
+		market_live(m->app, m);
+		schedule(m->app);
+	}
+}
+
 static void
 on_want(struct app *a, const char *topic, int on)
 {
@@ -528,6 +576,8 @@ on_want(struct app *a, const char *topic, int on)
 		ts_info("'%s' has no subscriber: dropped", topic);
 		tf_free(m, tf);
 		if (m->ntf == 0) {
+			if (m->warmup_timer)
+				ts_loop_cancel(a->l, m->warmup_timer);
 			ts_bus_unsubscribe(a->sub, m->trades_topic);
 			ts_map_del(&a->markets, key);
 			free(m);
@@ -539,18 +589,27 @@ on_want(struct app *a, const char *topic, int on)
 	if (created) {
 		ts_info("subscribing to '%s'", m->trades_topic);
 		ts_bus_subscribe(a->sub, m->trades_topic);
+		m->app = a;
+		if (a->hist_n)
+			m->warmup_timer = ts_loop_timer(a->l, WARMUP_US, 0, on_warmup, m);
+		else
+			m->live = 1;
 	}
 	if (m->tf[tf]) {
 		/* another subscriber of a topic we produce: it gets history */
-		if (a->hist_n)
+		if (a->hist_n && !m->tf[tf]->pending)
 			publish_history(a, m->tf[tf]);
 		return;
 	}
 	ts_info("producing '%s'", topic);
 	tf_add(a, m, tf);
 	if (a->hist_n) {
-		load_history(a, m->tf[tf]);
-		publish_history(a, m->tf[tf]);
+		if (m->live) {
+			load_history(a, m->tf[tf]);
+			publish_history(a, m->tf[tf]);
+		} else {
+			m->tf[tf]->pending = 1;
+		}
 	}
 	schedule(a);
 }
