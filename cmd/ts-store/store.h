@@ -58,6 +58,8 @@ struct store {
 	char path[PATH_MAX];
 	sqlite3_stmt *ins_trade, *ins_candle, *ins_book, *upd_run, *ins_gap;
 	struct ts_map markets;  /* "ex/sym" -> market id */
+	char last_ex[48], last_sym[48];
+	int64_t last_market;    /* the market of the last row, or -1 */
 	int in_txn;
 	long pending;           /* rows in the open transaction */
 	int64_t txn_mono;       /* when the open transaction began */

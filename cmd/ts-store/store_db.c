@@ -90,6 +90,7 @@ store_open(struct store *s, const char *path, int readonly, char *err, size_t er
 	char dir[PATH_MAX];
 
 	memset(s, 0, sizeof *s);
+	s->last_market = -1;
 	snprintf(s->path, sizeof s->path, "%s", path);
 	if (!readonly) {
 		snprintf(dir, sizeof dir, "%s", path);
@@ -161,9 +162,14 @@ store_market(struct store *s, const char *ex, const char *sym, int create)
 	sqlite3_stmt *st;
 	int64_t id = -1;
 
+	/* consecutive rows are mostly of one market: skip the map */
+	if (s->last_market >= 0 && !strcmp(ex, s->last_ex) && !strcmp(sym, s->last_sym))
+		return s->last_market;
 	snprintf(key, sizeof key, "%s/%s", ex, sym);
-	if ((e = ts_map_get(&s->markets, key)))
-		return (int64_t)e->v.u;
+	if ((e = ts_map_get(&s->markets, key))) {
+		id = (int64_t)e->v.u;
+		goto found;
+	}
 	if (create) {
 		if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO markets(ex, sym) VALUES(?,?)",
 		    -1, &st, NULL))
@@ -182,8 +188,13 @@ store_market(struct store *s, const char *ex, const char *sym, int create)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (id >= 0)
-		ts_map_put(&s->markets, key, NULL)->v.u = (uint64_t)id;
+	if (id < 0)
+		return -1;
+	ts_map_put(&s->markets, key, NULL)->v.u = (uint64_t)id;
+found:
+	snprintf(s->last_ex, sizeof s->last_ex, "%s", ex);
+	snprintf(s->last_sym, sizeof s->last_sym, "%s", sym);
+	s->last_market = id;
 	return id;
 }
 

@@ -23,18 +23,44 @@ get_name(const struct ts_jval *obj, const char *key, const char *def, char *buf,
 	return 0;
 }
 
-/* Times are integer microseconds; jq may have written them as 1.7e15. */
+static int time_val(const struct ts_jval *v, int64_t *out);
+
 static int
 get_time(const struct ts_jval *obj, const char *key, int64_t *out)
 {
 	struct ts_jval v;
-	double d;
 
 	if (ts_json_get(obj, key, &v))
 		return -1;
-	if (!ts_json_i64(&v, out))
+	return time_val(&v, out);
+}
+
+/* Trades are the hot path: one walk over the members instead of a
+ * lookup per field (the first occurrence of a key wins, as in ts_json_get). */
+enum { F_EX = 1, F_SYM = 2, F_ID = 4, F_PX = 8, F_QTY = 16, F_SIDE = 32, F_TS = 64, F_RT = 128 };
+
+static int
+trade_key(const struct ts_jval *k)
+{
+	const char *p = k->p + 1;
+	size_t n = k->n - 2;
+
+#define K(s, f) if (n == sizeof s - 1 && !memcmp(p, s, n)) return f
+	K("ex", F_EX); K("sym", F_SYM); K("id", F_ID); K("px", F_PX); K("qty", F_QTY);
+	K("side", F_SIDE); K("ts", F_TS); K("rt", F_RT);
+#undef K
+	return 0;
+}
+
+/* Times are integer microseconds; jq may have written them as 1.7e15. */
+static int
+time_val(const struct ts_jval *v, int64_t *out)
+{
+	double d;
+
+	if (!ts_json_i64(v, out))
 		return 0;
-	if (v.type == TS_J_NUM && !ts_json_double(&v, &d) && d >= 0 && d < 9.2e18 &&
+	if (v->type == TS_J_NUM && !ts_json_double(v, &d) && d >= 0 && d < 9.2e18 &&
 	    d == (double)(int64_t)d) {
 		*out = (int64_t)d;
 		return 0;
@@ -46,19 +72,51 @@ int
 store_parse_trade(const struct ts_jval *obj, const char *def_ex, const char *def_sym,
     struct store_trade *t, const char **why)
 {
-	struct ts_jval v;
+	struct ts_jval k, v, f[8];
+	struct ts_jiter it;
+	unsigned seen = 0;
 	int64_t iid;
+	long n;
 
 	if (obj->type != TS_J_OBJ)
 		WHY("not an object");
-	if (get_name(obj, "ex", def_ex, t->ex, sizeof t->ex) || !ts_ex_valid(t->ex))
+	ts_json_iter(&it, obj);
+	while (ts_json_next(&it, &k, &v)) {
+		int bit = trade_key(&k), i = 0;
+		if (!bit || (seen & (unsigned)bit))
+			continue;
+		seen |= (unsigned)bit;
+		while (!(bit & (1 << i)))
+			i++;
+		f[i] = v;
+	}
+	if (seen & F_EX) {
+		n = ts_json_str(&f[0], t->ex, sizeof t->ex);
+		if (n <= 0 || (size_t)n >= sizeof t->ex)
+			WHY("missing or bad \"ex\"");
+	} else if (!def_ex || strlen(def_ex) >= sizeof t->ex) {
 		WHY("missing or bad \"ex\"");
-	if (get_name(obj, "sym", def_sym, t->sym, sizeof t->sym) || !ts_sym_valid(t->sym))
+	} else {
+		strcpy(t->ex, def_ex);
+	}
+	if (!ts_ex_valid(t->ex))
+		WHY("missing or bad \"ex\"");
+	if (seen & F_SYM) {
+		n = ts_json_str(&f[1], t->sym, sizeof t->sym);
+		if (n <= 0 || (size_t)n >= sizeof t->sym)
+			WHY("missing or bad \"sym\"");
+	} else if (!def_sym || strlen(def_sym) >= sizeof t->sym) {
 		WHY("missing or bad \"sym\"");
-	if (ts_json_get(obj, "id", &v))
+	} else {
+		strcpy(t->sym, def_sym);
+	}
+	if (!ts_sym_valid(t->sym))
+		WHY("missing or bad \"sym\"");
+	if (!(seen & F_ID))
 		WHY("missing \"id\"");
+	v = f[2];
 	if (v.type == TS_J_STR) {
-		long n = ts_json_str(&v, t->id, sizeof t->id);
+		n = ts_json_str(&v, t->id, sizeof t->id);
 		if (n <= 0 || (size_t)n >= sizeof t->id)
 			WHY("bad \"id\"");
 	} else if (v.type == TS_J_NUM && !ts_json_i64(&v, &iid) && v.n < sizeof t->id) {
@@ -67,21 +125,21 @@ store_parse_trade(const struct ts_jval *obj, const char *def_ex, const char *def
 	} else {
 		WHY("bad \"id\"");
 	}
-	if (ts_json_get_dec(obj, "px", &t->px) || ts_dec_sign(t->px) <= 0)
+	if (!(seen & F_PX) || ts_json_dec(&f[3], &t->px) || ts_dec_sign(t->px) <= 0)
 		WHY("missing or bad \"px\"");
-	if (ts_json_get_dec(obj, "qty", &t->qty) || ts_dec_sign(t->qty) < 0)
+	if (!(seen & F_QTY) || ts_json_dec(&f[4], &t->qty) || ts_dec_sign(t->qty) < 0)
 		WHY("missing or bad \"qty\"");
-	if (ts_json_get(obj, "side", &v))
+	if (!(seen & F_SIDE))
 		WHY("missing \"side\"");
-	if (ts_json_str_eq(&v, "buy"))
+	if (ts_json_str_eq(&f[5], "buy"))
 		t->side = STORE_BUY;
-	else if (ts_json_str_eq(&v, "sell"))
+	else if (ts_json_str_eq(&f[5], "sell"))
 		t->side = STORE_SELL;
 	else
 		WHY("\"side\" is neither buy nor sell");
-	if (get_time(obj, "ts", &t->ts) || t->ts < 0)
+	if (!(seen & F_TS) || time_val(&f[6], &t->ts) || t->ts < 0)
 		WHY("missing or bad \"ts\"");
-	t->has_rt = !get_time(obj, "rt", &t->rt);
+	t->has_rt = (seen & F_RT) && !time_val(&f[7], &t->rt);
 	return 0;
 }
 

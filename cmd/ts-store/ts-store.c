@@ -23,14 +23,14 @@
 #include "topic.h"
 
 static const char usage[] =
-"usage: ts-store collect [OPTIONS] [TOPIC...]\n"
+"usage: ts-store [collect] [OPTIONS] [TOPIC...]\n"
 "       ts-store query TOPIC [--since T] [--until T] [--limit N] [--format json|csv]\n"
 "       ts-store import [OPTIONS] FILE\n"
 "       ts-store stats | gaps [--db FILE]\n"
 "       ts-store prune [--retain KIND=AGE]...\n"
 "       ts-store history TOPIC [--since T] [--until T] [--limit N] [-B ENDPOINT]\n"
 "\n"
-"collect subscribes to TOPICs (default: [store] topics of the config, else\n"
+"collect (the default) subscribes to TOPICs (default: [store] topics of the config, else\n"
 "trades/ candles/ book/) and stores trades (once per exchange, symbol and\n"
 "id), closed candles (upserted) and order-book samples in SQLite (WAL),\n"
 "batched in transactions; it answers history requests on the bus and\n"
@@ -42,7 +42,8 @@ static const char usage[] =
 "(-1h, -7d) or integer microseconds.\n"
 "\n"
 "  -B, --bus ENDPOINT     bus directory, ipc://DIR or tcp://HOST:PORT\n"
-"  -c, --config FILE      config file (default $XDG_CONFIG_HOME/tradesuite/tradesuite.ini)\n"
+"  -c, --config FILE      config: [store] keys named as these options, topics,\n"
+"                         retain-KIND (default $XDG_CONFIG_HOME/tradesuite/store.ini)\n"
 "  -d, --db FILE          database (default $XDG_DATA_HOME/tradesuite/store.db)\n"
 "      --since T          query from T (inclusive; default: the beginning)\n"
 "      --until T          query to T (exclusive; default: no end)\n"
@@ -292,9 +293,9 @@ parse_opts(struct opts *o, int argc, char **argv)
 	} else {
 		x = getenv("XDG_CONFIG_HOME");
 		if (x && *x == '/')
-			snprintf(path, sizeof path, "%s/tradesuite/tradesuite.ini", x);
+			snprintf(path, sizeof path, "%s/tradesuite/store.ini", x);
 		else
-			snprintf(path, sizeof path, "%s/.config/tradesuite/tradesuite.ini",
+			snprintf(path, sizeof path, "%s/.config/tradesuite/store.ini",
 			    getenv("HOME") ? getenv("HOME") : "");
 		load_config(o, path, 0);
 	}
@@ -1055,18 +1056,18 @@ main(int argc, char **argv)
 	int r;
 
 	ts_log_init(argv[0]);
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return TS_EXIT_USAGE;
-	}
-	cmd = argv[1];
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+	/* no command (or options first) is collect: what a service table runs */
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-h") && strcmp(argv[1], "--help"))) {
+		cmd = "collect";
+	} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fputs(usage, stdout);
 		return 0;
+	} else {
+		cmd = argv[1];
+		argc--, argv++;
 	}
-	/* options follow the command: parse argv[1..] with the command as argv[0] */
-	parse_opts(&o, argc - 1, argv + 1);
-	argc--, argv++;
+	/* options follow the command: argv[0] stands for the command */
+	parse_opts(&o, argc, argv);
 	if (!strcmp(cmd, "collect"))
 		r = cmd_collect(&o, argc, argv);
 	else if (!strcmp(cmd, "query"))

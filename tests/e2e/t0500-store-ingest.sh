@@ -138,7 +138,7 @@ test_expect_success 'usage errors exit 100' '
 	{ ts-store query trades/x/A-B --since yesterday 2>/dev/null; test $? -eq 100; } &&
 	{ ts-store frobnicate 2>/dev/null; test $? -eq 100; } &&
 	{ ts-store collect status/ 2>/dev/null; test $? -eq 100; } &&
-	ts-store --help | grep -q "^usage: ts-store collect"
+	ts-store --help | grep -q "^usage: ts-store \[collect\]"
 '
 
 test_done

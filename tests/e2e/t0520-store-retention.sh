@@ -51,7 +51,7 @@ test_expect_success 'default retention: old trades go, candles stay, old book th
 
 test_expect_success 'retention from the config file and the command line' '
 	mkdir -p "$XDG_CONFIG_HOME/tradesuite" &&
-	printf "[store]\nretain-candles = 30d\n" >"$XDG_CONFIG_HOME/tradesuite/tradesuite.ini" &&
+	printf "[store]\nretain-candles = 30d\n" >"$XDG_CONFIG_HOME/tradesuite/store.ini" &&
 	ts-store prune >out &&
 	echo "deleted 1 rows" >expect && test_cmp expect out &&
 	ts-store prune --retain trades=1h >out &&
