@@ -36,6 +36,10 @@ async function main() {
     if (typeof ex.loadHttpProxyAgent === 'function')
         await ex.loadHttpProxyAgent();
     const sym = `${b}/${q}`;
+    // every websocket message ccxt handles, whatever it makes of it
+    let wsMessages = 0;
+    const handle = ex.handleMessage.bind(ex);
+    ex.handleMessage = (client, message) => { wsMessages++; return handle(client, message); };
     const seen = new Set();
     let updates = 0, items = 0, first = null, last = null, errors = 0;
     const t0 = Date.now(), c0 = process.cpuUsage();
@@ -70,7 +74,8 @@ async function main() {
     }
     const c = process.cpuUsage(c0);
     console.log(JSON.stringify({
-        peer: 'ccxt', version: ccxt.version, ex: exName, sym: symbol, kind, updates, items,
+        peer: 'ccxt', version: ccxt.version, ex: exName, sym: symbol, kind, ws_messages: wsMessages,
+        updates, items,
         unique: seen.size, first_id: first, last_id: last, errors,
         wall_s: (Date.now() - t0) / 1000, cpu_s: (c.user + c.system) / 1e6,
     }));
