@@ -136,6 +136,7 @@ struct feed {
 	/* counters for status/feed/EX */
 	uint64_t msgs, malformed, trades, book_msgs, resyncs, reconnects;
 	uint64_t seq_gaps, dup_msgs;
+	uint64_t bus_dropped;     /* messages the bus refused (set by ts-feed.c) */
 	struct ts_ratelimit rl;
 };
 

@@ -637,6 +637,7 @@ feed_status(struct feed *f, const char *state, const char *event, const char *de
 	ku64(w, "resyncs", f->resyncs);
 	ku64(w, "reconnects", f->reconnects);
 	ku64(w, "seq_gaps", f->seq_gaps);
+	ku64(w, "bus_dropped", f->bus_dropped);
 	ts_jw_key(w, "symbols");
 	ts_jw_obj(w);
 	for (size_t i = 0; i < f->nsym; i++) {

@@ -188,8 +188,12 @@ emit(void *ctx, const char *topic, const char *json, size_t n)
 		a->emitted++;
 		return;
 	}
-	if (ts_msg_send(a->xpub, topic, json, n, ZMQ_DONTWAIT) < 0)
+	if (ts_msg_send(a->xpub, topic, json, n, ZMQ_DONTWAIT) < 0) {
 		a->dropped++;
+		a->f.bus_dropped++;
+		ts_warn_rl(&a->f.rl, "the bus refused a message on '%s' (%s): dropped", topic,
+		    zmq_strerror(errno));
+	}
 	else
 		a->emitted++;
 }
@@ -692,6 +696,8 @@ drain_bus(struct app *a)
 			if (e && (e->v.u & (uint64_t)ch))
 				continue;
 			feed_want(&a->f, sym, ch, 0);
+			if (!feed_any_wanted(&a->f) && a->cstate == C_OPEN)
+				begin_close(a, "nothing wanted", 1); /* reconnects only when wanted */
 		}
 	}
 	if (zmq_getsockopt(a->xpub, ZMQ_EVENTS, &ev, &evsz) == 0 && (ev & ZMQ_POLLIN))

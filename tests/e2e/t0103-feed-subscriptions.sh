@@ -36,9 +36,12 @@ test_expect_success 'an unknown symbol subscribed is reported on status' '
 	wait_for "grep -q \"\\\"detail\\\":\\\"NOPE-USDT\\\"\" st.out" 10
 '
 
-test_expect_success 'the last subscriber leaving closes the channel' '
+is_idle() { tail -1 st.out | grep -q '"state":"idle"'; }
+
+test_expect_success 'the last subscriber leaving closes the channel and the connection' '
 	stop $t1_pid;
-	wait_for "[ \"\$(wanted)\" = \"[]\" ]" 15
+	wait_for "[ \"\$(wanted)\" = \"[]\" ]" 15 &&
+	wait_for is_idle 10
 '
 
 test_expect_success 'a book subscriber then gets a snapshot first' '
