@@ -113,6 +113,10 @@ struct gui_view {
 	GtkWidget *box, *header, *market_btn, *state_label, *content;
 	char state[16]; /* "waiting", "live", "stale", "resync" */
 	void *priv;
+	/* redraws are spaced by G.min_frame_us */
+	GtkWidget *redraw_widget;
+	guint redraw_id;
+	int64_t last_redraw_us;
 };
 
 extern const struct gui_view_ops gui_chart_ops, gui_book_ops, gui_dom_ops,
@@ -128,6 +132,10 @@ void gui_view_set_state(struct gui_view *v, const char *state);
 /* The freshness of a feed from status/feed/EX: "live", "stale" or "" when unknown. */
 const char *gui_feed_state(const char *ex);
 int gui_kind_from_name(const char *name);
+/* Redraw w (a view's drawing area) at the next frame, or later so that one
+ * view redraws at most every G.min_frame_us: a fast book costs 30 frames a
+ * second, not one per message. */
+void gui_view_redraw(struct gui_view *v, GtkWidget *w);
 /* The GUI draws only views whose data changed: draw funcs call this. */
 void gui_note_draw(void);
 
@@ -163,6 +171,7 @@ struct gui_app {
 	int width, height;
 
 	struct gui_frame_stats frames;
+	int64_t min_frame_us;
 	double drain_ms_max;
 };
 

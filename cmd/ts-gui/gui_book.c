@@ -304,7 +304,7 @@ on_data(struct gui_view *v, struct gui_stream *s)
 
 	if (s) {
 		sync_ticks(k);
-		gtk_widget_queue_draw(k->area);
+		gui_view_redraw(v, k->area);
 	}
 	if (!k->st || k->st->book_state == GUI_BOOK_WAITING)
 		gui_view_set_state(v, "waiting");

@@ -15,9 +15,10 @@
 #include "tm.h"
 
 #define DRAIN_BUDGET_US 8000 /* then yield to drawing and input, and go on in an idle */
+#define DRAIN_PERIOD_MS 8     /* at most one wake-up by the bus this often */
 
 static struct ts_ratelimit bad_rl = TS_RATELIMIT_INIT(1, 5);
-static guint idle_id, sub_src, mon_src, tick_src;
+static guint idle_id, sub_src, mon_src, tick_src, resume_id;
 static GPtrArray *dirty; /* streams changed during this drain */
 
 const char *const gui_builtin_markets[] = {
@@ -455,27 +456,30 @@ drain_idle(gpointer unused)
 }
 
 /* ZMQ_FD is edge-triggered: read until ZMQ_EVENTS has no POLLIN, or stop at
- * the time budget and continue from an idle callback. */
+ * the time budget and continue from an idle callback. Messages are read
+ * until EAGAIN first; ZMQ_EVENTS, which rearms the fd, is asked only then. */
 static gboolean
 drain(gpointer unused)
 {
 	int64_t t0 = ts_mono_us();
 	struct ts_msg m;
-	int events;
+	int events, n = 0;
 	size_t len = sizeof events;
 
 	(void)unused;
 	for (;;) {
-		if (zmq_getsockopt(G.sub, ZMQ_EVENTS, &events, &len) < 0 || !(events & ZMQ_POLLIN))
-			break;
 		if (ts_msg_recv(G.sub, &m, ZMQ_DONTWAIT) < 0) {
 			if (errno == EPROTO)
 				continue;
-			break;
+			len = sizeof events;
+			if (zmq_getsockopt(G.sub, ZMQ_EVENTS, &events, &len) < 0 ||
+			    !(events & ZMQ_POLLIN))
+				break;
+			continue;
 		}
 		dispatch(&m);
 		ts_msg_close(&m);
-		if (ts_mono_us() - t0 > DRAIN_BUDGET_US) {
+		if ((++n & 63) == 0 && ts_mono_us() - t0 > DRAIN_BUDGET_US) {
 			if (!idle_id)
 				idle_id = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, drain_idle, NULL, NULL);
 			break;
@@ -490,11 +494,32 @@ drain(gpointer unused)
 	return G_SOURCE_CONTINUE;
 }
 
+/* Conflation: after a drain the fd is not watched for DRAIN_PERIOD_MS, so
+ * a fast market costs a few hundred drains a second, each a batch, instead
+ * of one main-loop wake-up per message. */
+static gboolean on_sub_fd(gint fd, GIOCondition cond, gpointer unused);
+
+static gboolean
+on_resume(gpointer unused)
+{
+	int fd;
+	size_t len = sizeof fd;
+
+	resume_id = 0;
+	drain(unused);
+	zmq_getsockopt(G.sub, ZMQ_FD, &fd, &len);
+	sub_src = g_unix_fd_add(fd, G_IO_IN, on_sub_fd, NULL);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_sub_fd(gint fd, GIOCondition cond, gpointer unused)
 {
 	(void)fd, (void)cond;
-	return drain(unused);
+	drain(unused);
+	sub_src = 0;
+	resume_id = g_timeout_add(DRAIN_PERIOD_MS, on_resume, NULL);
+	return G_SOURCE_REMOVE;
 }
 
 /* ---- supervisor presence, through a ZeroMQ socket monitor ---- */
@@ -716,7 +741,9 @@ gui_bus_stop(void)
 		g_source_remove(tick_src);
 	if (idle_id)
 		g_source_remove(idle_id);
-	sub_src = mon_src = tick_src = idle_id = 0;
+	if (resume_id)
+		g_source_remove(resume_id);
+	sub_src = mon_src = tick_src = idle_id = resume_id = 0;
 	zmq_socket_monitor(G.sub, NULL, 0);
 	zmq_setsockopt(G.sub, ZMQ_LINGER, &zero, sizeof zero);
 	zmq_setsockopt(G.mon, ZMQ_LINGER, &zero, sizeof zero);

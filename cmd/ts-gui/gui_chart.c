@@ -417,7 +417,7 @@ on_data(struct gui_view *v, struct gui_stream *s)
 	if (s) {
 		if (s->changed_from != SIZE_MAX)
 			ind_recompute(c, s->changed_from);
-		gtk_widget_queue_draw(c->area);
+		gui_view_redraw(v, c->area);
 	}
 	gui_view_set_state(v, !c->st || !c->st->nc ? "waiting" : !strcmp(fs, "stale") ? "stale" : "live");
 }

@@ -197,7 +197,7 @@ on_data(struct gui_view *v, struct gui_stream *s)
 
 	if (s) {
 		sync_ticks(d);
-		gtk_widget_queue_draw(d->area);
+		gui_view_redraw(v, d->area);
 	}
 	if (!d->st || d->st->book_state == GUI_BOOK_WAITING)
 		gui_view_set_state(v, "waiting");

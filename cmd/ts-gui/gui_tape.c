@@ -90,7 +90,7 @@ on_data(struct gui_view *v, struct gui_stream *s)
 	const char *fs = gui_feed_state(v->ex);
 
 	if (s)
-		gtk_widget_queue_draw(t->area);
+		gui_view_redraw(v, t->area);
 	else
 		update_tps(t);
 	gui_view_set_state(v, !t->st || !t->st->ntr ? "waiting" :

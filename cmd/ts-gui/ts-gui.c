@@ -19,7 +19,7 @@
 static const char usage[] =
 "usage: ts-gui [-B ENDPOINT] [--layout FILE] [--no-save] [--size WxH]\n"
 "              [--screenshot FILE [--after SECONDS]] [--dump-state FILE]\n"
-"              [--commands FILE] [--insecure]\n"
+"              [--commands FILE] [--max-fps N] [--insecure]\n"
 "\n"
 "The TradeSuite workstation: candlestick charts, order books, DOM ladders,\n"
 "trade tapes and alerts for any market on the bus, in panels that dock in\n"
@@ -39,7 +39,8 @@ static const char usage[] =
 "      --commands FILE  read commands, one a line, from FILE (a FIFO):\n"
 "                       new KIND EX SYM [TF] | market ID EX SYM [TF] |\n"
 "                       close ID | dump FILE | screenshot FILE | save |\n"
-"                       reset | quit\n"
+"                       reset | reset-stats | quit\n"
+"      --max-fps N      redraw each view at most N times a second (default 30)\n"
 "      --insecure       allow a tcp bus on a non-loopback address\n"
 "  -h, --help           show this help\n"
 "\n"
@@ -89,6 +90,33 @@ gui_note_draw(void)
 	G.frames.drew = 1;
 }
 
+static gboolean
+on_redraw_due(gpointer data)
+{
+	struct gui_view *v = data;
+
+	v->redraw_id = 0;
+	v->last_redraw_us = g_get_monotonic_time();
+	gtk_widget_queue_draw(v->redraw_widget);
+	return G_SOURCE_REMOVE;
+}
+
+void
+gui_view_redraw(struct gui_view *v, GtkWidget *w)
+{
+	int64_t now = g_get_monotonic_time(), due = v->last_redraw_us + G.min_frame_us;
+
+	v->redraw_widget = w;
+	if (v->redraw_id)
+		return; /* already due: this change goes with it */
+	if (now >= due) {
+		v->last_redraw_us = now;
+		gtk_widget_queue_draw(w);
+		return;
+	}
+	v->redraw_id = g_timeout_add((guint)((due - now + 999) / 1000), on_redraw_due, v);
+}
+
 /* ---- views ---- */
 
 static void
@@ -133,6 +161,8 @@ view_release(struct gui_view *v)
 {
 	if (!g_ptr_array_remove(G.views, v))
 		return;
+	if (v->redraw_id)
+		g_source_remove(v->redraw_id);
 	v->ops->detach(v);
 	v->ops->free(v);
 	g_free(v);
@@ -480,12 +510,13 @@ on_shot(gpointer unused)
 	return G_SOURCE_REMOVE;
 }
 
+/* A frame's clock starts at its first phase. */
 static void
 on_frame_start(GdkFrameClock *fc, gpointer unused)
 {
 	(void)fc, (void)unused;
-	G.frames.start_us = g_get_monotonic_time();
-	G.frames.drew = 0;
+	if (!G.frames.start_us)
+		G.frames.start_us = g_get_monotonic_time();
 }
 
 /* One sample per frame that drew a view: layout, snapshot and render. */
@@ -493,8 +524,10 @@ static void
 on_frame_end(GdkFrameClock *fc, gpointer unused)
 {
 	(void)fc, (void)unused;
-	if (!G.frames.drew || !G.frames.start_us)
+	if (!G.frames.drew || !G.frames.start_us) {
+		G.frames.start_us = 0;
 		return;
+	}
 	if (G.frames.n == G.frames.cap) {
 		if (G.frames.cap >= 1000000) /* keep the latest samples */
 			G.frames.n = 0;
@@ -502,6 +535,8 @@ on_frame_end(GdkFrameClock *fc, gpointer unused)
 			ts_xgrow((void **)&G.frames.ms, &G.frames.cap, G.frames.n + 1, sizeof(double));
 	}
 	G.frames.ms[G.frames.n++] = (double)(g_get_monotonic_time() - G.frames.start_us) / 1000.0;
+	G.frames.start_us = 0;
+	G.frames.drew = 0;
 }
 
 static void
@@ -510,13 +545,16 @@ on_realize(GtkWidget *w, gpointer unused)
 	GdkFrameClock *fc = gtk_widget_get_frame_clock(w);
 
 	(void)unused;
-	g_signal_connect(fc, "layout", G_CALLBACK(on_frame_start), NULL);
+	/* before-paint runs first in every frame; GDK renders the window in
+	 * its own paint handler, so the sample spans snapshot and render */
+	g_signal_connect(fc, "before-paint", G_CALLBACK(on_frame_start), NULL);
 	g_signal_connect(fc, "after-paint", G_CALLBACK(on_frame_end), NULL);
 }
 
 /* ---- commands from a FIFO (tests, scripts, the benchmark) ---- */
 
 static GString *cmdbuf;
+static void on_new_chosen(const char *ex, const char *sym, const char *tf, void *arg);
 
 static void
 run_command(char *line)
@@ -534,8 +572,7 @@ run_command(char *line)
 		if (k < 0 || !ts_ex_valid(argv[2]) || !ts_sym_valid(argv[3]))
 			ts_warn("command 'new': bad kind or market '%s %s %s'", argv[1], argv[2], argv[3]);
 		else
-			gui_layout_place(gui_view_new((enum gui_kind)k, argv[2], argv[3], argv[4], NULL,
-			    NULL), -1, -1);
+			on_new_chosen(argv[2], argv[3], argv[4], GINT_TO_POINTER(k));
 	} else if (!strcmp(argv[0], "market") && argc >= 4) {
 		struct gui_view *v = view_by_id((unsigned)atoi(argv[1]));
 		if (!v || !ts_ex_valid(argv[2]) || !ts_sym_valid(argv[3]))
@@ -552,6 +589,9 @@ run_command(char *line)
 		dump_state(argv[1]);
 	} else if (!strcmp(argv[0], "screenshot") && argc >= 2) {
 		take_shot(argv[1], 0);
+	} else if (!strcmp(argv[0], "reset-stats")) {
+		G.frames.n = 0;
+		G.drain_ms_max = 0;
 	} else if (!strcmp(argv[0], "save")) {
 		gui_layout_save(G.layout_path);
 	} else if (!strcmp(argv[0], "reset")) {
@@ -597,7 +637,10 @@ on_new_chosen(const char *ex, const char *sym, const char *tf, void *arg)
 {
 	enum gui_kind k = (enum gui_kind)GPOINTER_TO_INT(arg);
 
-	gui_layout_place(gui_view_new(k, ex, sym, tf, NULL, NULL), -1, -1);
+	struct gui_view *v = gui_view_new(k, ex, sym, tf, NULL, NULL);
+
+	gui_layout_place(v, -1, -1);
+	panel_widget_raise(v->panel);
 }
 
 static void
@@ -832,6 +875,7 @@ main(int argc, char **argv)
 		{ "dump-state", required_argument, NULL, 'd' },
 		{ "commands", required_argument, NULL, 'c' },
 		{ "insecure", no_argument, NULL, 'I' },
+		{ "max-fps", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -841,6 +885,7 @@ main(int argc, char **argv)
 	int o, rc;
 
 	ts_log_init(argv[0]);
+	G.min_frame_us = 1000000 / 30;
 	while ((o = getopt_long(argc, argv, "B:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'B': opt.bus = optarg; break;
@@ -856,6 +901,13 @@ main(int argc, char **argv)
 		case 'd': opt.dump = optarg; break;
 		case 'c': opt.commands = optarg; break;
 		case 'I': opt.insecure = 1; break;
+		case 'F': {
+			long fps = strtol(optarg, &end, 10);
+			if (*end || fps < 1 || fps > 1000)
+				ts_die(TS_EXIT_USAGE, "bad --max-fps '%s': want 1 to 1000", optarg);
+			G.min_frame_us = 1000000 / fps;
+			break;
+		}
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return TS_EXIT_USAGE;
 		}
