@@ -104,7 +104,17 @@ show_rules(struct alertsv *a, const char *out)
 		}
 		if (!ts_json_get(&el, "enabled", &en))
 			ts_json_bool(&en, &enabled);
-		text = g_strndup(el.p, el.n < 400 ? el.n : 400);
+		{
+			/* ts-alert list --json: id, market, cond; anything else as JSON */
+			char market[96] = "", cond[200] = "";
+			ts_json_get_str(&el, "market", market, sizeof market);
+			ts_json_get_str(&el, "cond", cond, sizeof cond);
+			if (*ids && *cond)
+				text = g_strdup_printf("%s  %s  %s%s", ids, market, cond,
+				    enabled ? "" : "  (disabled)");
+			else
+				text = g_strndup(el.p, el.n < 400 ? el.n : 400);
+		}
 		lab = gtk_label_new(text);
 		g_free(text);
 		gtk_label_set_xalign(GTK_LABEL(lab), 0);
@@ -243,8 +253,9 @@ attach(struct gui_view *v)
 		gtk_list_box_remove(GTK_LIST_BOX(a->fired), child);
 	a->nrows = 0;
 	if (a->entry) {
-		char hint[160];
-		snprintf(hint, sizeof hint, "ts-alert add … (e.g. %s %s price above 70000)", v->ex, v->sym);
+		char hint[300];
+		snprintf(hint, sizeof hint, "ID %s:%s CONDITION, e.g. big %s:%s price crosses above 70000",
+		    v->ex, v->sym, v->ex, v->sym);
 		gtk_entry_set_placeholder_text(GTK_ENTRY(a->entry), hint);
 	}
 	on_data(v, a->st);

@@ -74,11 +74,22 @@ gui_tick_presets(const struct ts_book *b, double *out)
 double
 gui_tick_auto(const struct ts_book *b)
 {
-	double p[12], want = book_mid(b) * 1e-5;
+	double p[12], span = 0;
 	int n = gui_tick_presets(b, p);
 
+	/* the finest preset that puts the best 20 levels of a side on at most
+	 * 15 rows: dense books group, sparse ones keep their ticks */
+	for (int s = 0; s < 2; s++) {
+		size_t k = b->n[s] < 20 ? b->n[s] : 20;
+		if (k > 1) {
+			double d = fabs(ts_dec_to_double(b->lv[s][0].px) -
+			    ts_dec_to_double(b->lv[s][k - 1].px));
+			if (d > span)
+				span = d;
+		}
+	}
 	for (int i = 0; i < n; i++)
-		if (p[i] >= want * 0.999)
+		if (p[i] * 15 >= span * 0.999)
 			return p[i];
 	return n ? p[n - 1] : 0;
 }
@@ -102,7 +113,7 @@ gui_tick_model(GtkStringList *sl, const double *presets, int n)
 
 /* ---- the view ---- */
 
-static const double ranges[] = { 0.1, 0.25, 0.5, 1, 2, 5, 10 };
+static const double ranges[] = { 0, 0.1, 0.25, 0.5, 1, 2, 5, 10 }; /* 0: fit the book */
 #define NRANGES (sizeof ranges / sizeof *ranges)
 
 struct bookv {
@@ -119,7 +130,7 @@ struct bookv {
 	struct gui_lvl g[2][MAXG];
 	size_t ng[2];
 	uint64_t draws;
-	double ratio, spread;
+	double ratio, spread, shown_pct;
 };
 
 static double
@@ -171,8 +182,9 @@ draw_info(struct bookv *k, cairo_t *cr, int w, double bb, double ba, double tick
 	gui_text(cr, w / 2.0 - 40, 14, "Ask", -1, 0);
 	gui_text(cr, w / 2.0 - 14, 14, b2, -1, 1);
 	gui_color(cr, GUI_TEXTC, 1);
-	snprintf(line, sizeof line, "spread %s (%.2f bps) · bid/ask vol %.2f · ±%g%%", b3,
-	    mid > 0 ? (ba - bb) / mid * 1e4 : 0, k->ratio, k->range_pct);
+	snprintf(line, sizeof line, "spread %s (%.2f bps) · bid/ask vol %.2f · ±%.3g%%%s", b3,
+	    mid > 0 ? (ba - bb) / mid * 1e4 : 0, k->ratio, k->shown_pct,
+	    k->range_pct > 0 ? "" : " (fit)");
 	gui_text(cr, 6, 30, line, -1, 0);
 }
 
@@ -203,8 +215,26 @@ draw(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 	ba = ts_dec_to_double(la->px);
 	mid = (bb + ba) / 2;
 	tick = cur_tick(k);
-	lo = mid * (1 - k->range_pct / 100);
-	hi = mid * (1 + k->range_pct / 100);
+	{
+		/* "fit": the 100th level of the farther side, with a margin */
+		double pct = k->range_pct;
+		if (!(pct > 0)) {
+			for (int s = 0; s < 2; s++) {
+				size_t n = k->st->book.n[s];
+				if (n) {
+					double px = ts_dec_to_double(k->st->book.lv[s][n < 100 ? n - 1 : 99].px);
+					double d = fabs(px - mid) / mid * 100 * 1.08;
+					if (d > pct)
+						pct = d;
+				}
+			}
+			if (!(pct > 0))
+				pct = 0.5;
+		}
+		k->shown_pct = pct;
+		lo = mid * (1 - pct / 100);
+		hi = mid * (1 + pct / 100);
+	}
 	for (int s = 0; s < 2; s++) {
 		k->ng[s] = gui_book_group(&k->st->book, s, tick, MAXG, k->g[s]);
 		for (size_t i = 0; i < k->ng[s]; i++) {
@@ -360,12 +390,12 @@ build(struct gui_view *v)
 {
 	struct bookv *k = ts_xcalloc(1, sizeof *k);
 	static const char *const modes[] = { "Depth", "Levels", NULL };
-	static const char *const rnames[] = { "±0.1%", "±0.25%", "±0.5%", "±1%", "±2%", "±5%",
-		"±10%", NULL };
+	static const char *const rnames[] = { "fit", "±0.1%", "±0.25%", "±0.5%", "±1%", "±2%",
+		"±5%", "±10%", NULL };
 
 	v->priv = k;
 	k->v = v;
-	k->range_pct = 0.5;
+	k->range_pct = 0;
 	k->npresets = -1;
 	k->mode_dd = gtk_drop_down_new_from_strings(modes);
 	gtk_widget_set_tooltip_text(k->mode_dd, "Cumulative depth or per-level bars");
@@ -410,6 +440,8 @@ load(struct gui_view *v, GKeyFile *kf, const char *grp)
 		for (size_t i = 0; i < NRANGES; i++)
 			if (fabs(r - ranges[i]) < 1e-9)
 				k->range_pct = r;
+		if (!g_key_file_has_key(kf, grp, "range_pct", NULL))
+			k->range_pct = 0;
 		if (t > 0 && isfinite(t))
 			k->tick = t;
 	}
