@@ -67,4 +67,13 @@ test_expect_success 'bad retention is a usage error' '
 	grep -q "unknown key .bogus." err
 '
 
+test_expect_success 'import draws a progress bar on a terminal, not in a pipe' '
+	if ! command -v script >/dev/null; then echo "# no script(1): skipped"; exit 0; fi &&
+	script -qec "ts-store import -d tty.db in.jsonl" /dev/null >tty.out &&
+	grep -q "import: \[=*\] 100% 7 rows, 0 duplicates, 0 bad" tty.out &&
+	ts-store import -d plain.db in.jsonl 2>plain.err &&
+	! grep -q "import: \[" plain.err &&
+	grep -q "imported 7 rows (0 duplicates, 0 bad lines)" plain.err
+'
+
 test_done
