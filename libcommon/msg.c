@@ -101,27 +101,41 @@ ts_pub_next_seq(struct ts_pub *p, const char *topic)
 }
 
 int
-ts_pub_send(struct ts_pub *p, const char *topic, struct ts_jw *w)
+ts_pub_send_flags(struct ts_pub *p, const char *topic, struct ts_jw *w, int flags)
 {
 	struct ts_map_entry *e = ts_map_put(&p->seqs, topic, NULL);
+	size_t len = w->len;
 	char tail[32];
 	int n;
 
-	if (w->len < 2 || w->buf[w->len - 1] != '}')
+	if (len < 2 || w->buf[len - 1] != '}')
 		ts_die(TS_EXIT_USAGE, "ts_pub_send: message on '%s' is not an object", topic);
-	n = snprintf(tail, sizeof tail, "%s\"seq\":%llu}", w->len > 2 ? "," : "",
+	n = snprintf(tail, sizeof tail, "%s\"seq\":%llu}", len > 2 ? "," : "",
 	    (unsigned long long)(e->v.u + 1));
 	w->len--; /* reopen the object */
 	ts_xgrow((void **)&w->buf, &w->cap, w->len + (size_t)n + 1, 1);
 	memcpy(w->buf + w->len, tail, (size_t)n + 1);
 	w->len += (size_t)n;
-	if (ts_msg_send(p->sock, topic, w->buf, w->len, 0) < 0) {
-		p->dropped++;
+	if (ts_msg_send(p->sock, topic, w->buf, w->len, flags) < 0) {
+		int err = errno;
+		/* give the object back as it came, so a caller can retry */
+		w->len = len;
+		w->buf[len - 1] = '}';
+		w->buf[len] = '\0';
+		if (err != EAGAIN)
+			p->dropped++;
+		errno = err;
 		return -1;
 	}
 	e->v.u++;
 	p->sent++;
 	return 0;
+}
+
+int
+ts_pub_send(struct ts_pub *p, const char *topic, struct ts_jw *w)
+{
+	return ts_pub_send_flags(p, topic, w, 0);
 }
 
 int

@@ -42,6 +42,9 @@ struct ts_pub {
 /* Send object w (its text is changed: the seq member is appended).
  * Returns 0, or -1 when ZeroMQ refused it (counted in dropped). */
 int ts_pub_send(struct ts_pub *p, const char *topic, struct ts_jw *w);
+/* The same with zmq_send flags (ZMQ_DONTWAIT). On failure w is given back
+ * as it was and the seq is not used up, so EAGAIN can be retried. */
+int ts_pub_send_flags(struct ts_pub *p, const char *topic, struct ts_jw *w, int flags);
 /* Send a jv object (consumed): dumped compact, with seq set. For status and
  * other cold paths where building with jv reads better. */
 int ts_pub_send_jv(struct ts_pub *p, const char *topic, jv obj);

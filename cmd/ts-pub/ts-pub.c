@@ -71,6 +71,38 @@ wait_subscriber(void *xpub, const char *topic, int64_t wait_us)
 	return 0;
 }
 
+/* Send one message. ZeroMQ's blocking send on an XPUB with NODROP spins a
+ * core while a subscriber is slow, so send without blocking and back off
+ * with short sleeps instead. Returns 0, or -1 when interrupted. */
+static int
+publish(struct ts_pub *pub, const char *topic, struct ts_jw *w)
+{
+	int64_t since = 0;
+	long nap_us = 100;
+	int warned = 0;
+
+	for (;;) {
+		if (ts_pub_send_flags(pub, topic, w, ZMQ_DONTWAIT) == 0)
+			break;
+		if (errno != EAGAIN)
+			ts_die(TS_EXIT_TEMP, "cannot publish on '%s': %s", topic,
+			    zmq_strerror(errno));
+		if (interrupted)
+			return -1;
+		if (!since)
+			since = ts_mono_us();
+		if (!warned && ts_mono_us() - since > 5 * TS_US_PER_SEC) {
+			ts_warn("the bus is not taking messages on '%s' (no ts-supervisor, "
+			    "or a slow subscriber); waiting", topic);
+			warned = 1;
+		}
+		usleep((useconds_t)nap_us);
+		if (nap_us < 10000)
+			nap_us *= 2;
+	}
+	return 0;
+}
+
 /* Remove a top-level "seq" member from compact object text (in place). */
 static size_t
 strip_seq(char *s, size_t n)
@@ -227,11 +259,8 @@ main(int argc, char **argv)
 		n = strip_seq(compact, n);
 		ts_jw_reset(&w);
 		ts_jw_raw(&w, compact, n);
-		if (ts_pub_send(&pub, t, &w) < 0) {
-			if (errno == EINTR)
-				break;
-			ts_die(TS_EXIT_TEMP, "cannot publish on '%s': %s", t, zmq_strerror(errno));
-		}
+		if (publish(&pub, t, &w) < 0)
+			break;
 		if (rate > 0) {
 			int64_t due = t0 + (int64_t)((double)pub.sent * 1e6 / rate);
 			int64_t now = ts_mono_us();
@@ -244,6 +273,10 @@ main(int argc, char **argv)
 	if (ferror(in))
 		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", file ? file : "stdin");
 	ts_debug("published %llu messages", (unsigned long long)pub.sent);
+	if (interrupted) {
+		int zero = 0; /* do not wait to deliver what is queued */
+		zmq_setsockopt(pub.sock, ZMQ_LINGER, &zero, sizeof zero);
+	}
 	ts_bus_close(&pub.sock);
 	ts_bus_term();
 	ts_pub_clear(&pub);

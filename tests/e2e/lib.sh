@@ -34,7 +34,16 @@ t_cleanup() {
 		sleep 0.1
 	done
 	for p in $T_PIDS; do kill -KILL "$p" 2>/dev/null; done
+	# Processes started by the processes we started (a supervisor's
+	# children, the rest of a shell pipeline) are not on the list, but
+	# they run in $TMP: end whatever still has its working directory here.
 	cd /
+	for d in /proc/[0-9]*; do
+		[ "${d#/proc/}" = "$$" ] && continue
+		case $(readlink "$d/cwd" 2>/dev/null) in
+		"$TMP"|"$TMP"/*) kill -KILL "${d#/proc/}" 2>/dev/null ;;
+		esac
+	done
 	if [ -n "${TS_KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap t_cleanup EXIT
@@ -101,8 +110,10 @@ start_supervisor() {
 # in this shell, so processes they start with bg stay on the cleanup list.
 test_expect_success() {
 	t_n=$((t_n + 1))
+	t_start=$(date +%s.%N)
 	if eval "$2" >"$TMP/t$t_n.log" 2>&1 </dev/null; then
 		echo "ok $t_n - $1"
+		echo "#   took $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $t_start}")s"
 	else
 		echo "not ok $t_n - $1"
 		sed 's/^/#   /' "$TMP/t$t_n.log" | tail -30
