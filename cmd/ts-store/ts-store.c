@@ -368,6 +368,8 @@ struct coll {
 	uint64_t msgs, bad, gaps, missing, lost;
 	uint64_t last_missing, last_lost, last_dropped;
 	int64_t last_rt_lag;
+	char last_topic[TS_TOPIC_MAX];
+	struct ts_topic last_tp;
 	int behind;
 };
 
@@ -470,10 +472,16 @@ on_message(struct coll *c, const struct ts_msg *m)
 	uint64_t seq, missing;
 	int64_t now;
 
-	if (ts_topic_parse(m->topic, &tp, &why) < 0) {
-		bad_msg(c, m, why);
-		return;
+	/* a busy topic repeats: parse it once */
+	if (strcmp(m->topic, c->last_topic)) {
+		if (ts_topic_parse(m->topic, &c->last_tp, &why) < 0) {
+			c->last_topic[0] = '\0';
+			bad_msg(c, m, why);
+			return;
+		}
+		memcpy(c->last_topic, m->topic, m->topic_len + 1);
 	}
+	tp = c->last_tp;
 	if (ts_json_parse(m->data, m->len, &obj, NULL) < 0 || obj.type != TS_J_OBJ) {
 		bad_msg(c, m, "not a JSON object");
 		return;
