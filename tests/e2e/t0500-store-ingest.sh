@@ -124,11 +124,15 @@ test_expect_success 'a second collector on the same database is refused' '
 	grep -q "another collector" second.err
 '
 
-test_expect_success 'SIGTERM stops cleanly and the next run notes the stop' '
+test_expect_success 'SIGTERM stops cleanly; the next run (topics from the config) notes the stop' '
 	stop $store_pid &&
 	grep -q "stopped: " store.err &&
-	bg store2 ts-store collect &&
+	mkdir -p "$XDG_CONFIG_HOME/tradesuite" &&
+	printf "[store]\ntopics = trades/binance/, candles/binance/BTC-USDT/1m\nbatch = 500\n" \
+	    >"$XDG_CONFIG_HOME/tradesuite/store.ini" &&
+	bg store2 ts-store &&
 	wait_for "grep -q collecting store2.err" &&
+	grep -q "collecting 2 topics" store2.err &&
 	grep -q "not collecting from .* (stopped)" store2.err &&
 	ts-store gaps >gaps && grep -q "^stopped" gaps
 '
