@@ -3,6 +3,9 @@
 # its screenshot shows candles, volume, a book with bids left and asks right,
 # a DOM ladder and trades, from data published on the bus with ts-pub.
 . "$(dirname "$0")/lib.sh"
+# under SANITIZE=1: library caches that live until exit are not our leaks
+LSAN_OPTIONS="suppressions=$TS_TOP/tests/e2e/t0700-lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 GEN="$TS_TOP/tests/e2e/t0700-gen.py"
 
 # a bus with no services: the data comes from ts-pub alone

@@ -3,6 +3,9 @@
 # next snapshot; a feed status that is not live marks its views stale; with
 # no supervisor the window says so and recovers when one starts.
 . "$(dirname "$0")/lib.sh"
+# under SANITIZE=1: library caches that live until exit are not our leaks
+LSAN_OPTIONS="suppressions=$TS_TOP/tests/e2e/t0700-lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 GEN="$TS_TOP/tests/e2e/t0700-gen.py"
 
 printf '[service feed-{ex}]\nenabled = no\n[service candle]\nenabled = no\n' >noservices.ini

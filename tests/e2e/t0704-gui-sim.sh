@@ -4,6 +4,9 @@
 # with history, candles, a book and trades; a sequence gap injected in the
 # simulator makes the feed reset the book, which the GUI shows and recovers.
 . "$(dirname "$0")/lib.sh"
+# under SANITIZE=1: library caches that live until exit are not our leaks
+LSAN_OPTIONS="suppressions=$TS_TOP/tests/e2e/t0700-lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 
 for p in ts-sim ts-feed ts-candle; do
 	[ -x "$TS_BIN/$p" ] || { echo "ok 1 # skip $p not built"; exit 0; }

@@ -2,6 +2,9 @@
 # t0705-gui-alerts: the alerts panel lists fired alerts of its market from
 # alerts/EX/SYM and, with ts-alert on the PATH, the rules of alerts.conf.
 . "$(dirname "$0")/lib.sh"
+# under SANITIZE=1: library caches that live until exit are not our leaks
+LSAN_OPTIONS="suppressions=$TS_TOP/tests/e2e/t0700-lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 
 printf '[service feed-{ex}]\nenabled = no\n[service candle]\nenabled = no\n' >noservices.ini
 Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>xvfb.display >/dev/null 2>xvfb.err &
