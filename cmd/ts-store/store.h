@@ -50,6 +50,7 @@ void store_write_candle(struct ts_jw *w, const struct store_candle *c);
 
 struct store_stats {
 	uint64_t trades, dups, candles, books, commits, rows;
+	uint64_t lost;          /* rows of transactions that failed */
 	int64_t commit_us_last, commit_us_max;
 };
 

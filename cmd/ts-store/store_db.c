@@ -238,6 +238,8 @@ store_commit(struct store *s)
 		ts_warn("cannot commit %ld rows to '%s': %s", s->pending, s->path,
 		    sqlite3_errmsg(s->db));
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->st.lost += (uint64_t)s->pending;
+		s->pending = 0;
 		s->in_txn = 0;
 		return -1;
 	}
@@ -260,6 +262,13 @@ step_done(struct store *s, sqlite3_stmt *st, const char *what)
 	sqlite3_reset(st);
 	if (r != SQLITE_DONE) {
 		ts_warn("cannot store %s in '%s': %s", what, s->path, sqlite3_errmsg(s->db));
+		/* some errors (a full disk, I/O) roll the whole transaction back */
+		if (s->in_txn && sqlite3_get_autocommit(s->db)) {
+			ts_warn("the transaction was rolled back: %ld rows lost", s->pending);
+			s->st.lost += (uint64_t)s->pending;
+			s->pending = 0;
+			s->in_txn = 0;
+		}
 		return -1;
 	}
 	return 0;

@@ -385,12 +385,7 @@ wanted(const struct coll *c, const struct ts_msg *m)
 static void
 commit(struct coll *c)
 {
-	long n = c->s.pending;
-
-	if (store_commit(&c->s) < 0) {
-		c->lost += (uint64_t)n;
-		c->behind = 1;
-	}
+	store_commit(&c->s); /* a failure is counted in c->s.st.lost */
 }
 
 static void
@@ -614,15 +609,17 @@ on_status(struct ts_loop *l, unsigned id, void *arg)
 	/* behind: the bus dropped messages (seq gaps), the database refused
 	 * rows, a commit took longer than the flush interval, or the influx
 	 * spool overflowed */
-	behind = c->missing > c->last_missing || c->lost > c->last_lost ||
+	uint64_t lost = c->lost + c->s.st.lost;
+
+	behind = c->missing > c->last_missing || lost > c->last_lost ||
 	    is.dropped > c->last_dropped || c->s.st.commit_us_last > c->o->flush_us;
 	if (behind && !c->behind)
 		ts_warn("falling behind: %" PRIu64 " messages missed on the bus, %" PRIu64
-		    " rows not stored, last commit took %" PRId64 " ms", c->missing, c->lost,
+		    " rows not stored, last commit took %" PRId64 " ms", c->missing, lost,
 		    c->s.st.commit_us_last / 1000);
 	c->behind = behind;
 	c->last_missing = c->missing;
-	c->last_lost = c->lost;
+	c->last_lost = lost;
 	c->last_dropped = is.dropped;
 	ts_jw_reset(w);
 	ts_jw_obj(w);
@@ -636,7 +633,7 @@ on_status(struct ts_loop *l, unsigned id, void *arg)
 	ts_jw_ki64(w, "bad", (int64_t)c->bad);
 	ts_jw_ki64(w, "gaps", (int64_t)c->gaps);
 	ts_jw_ki64(w, "missing", (int64_t)c->missing);
-	ts_jw_ki64(w, "lost", (int64_t)c->lost);
+	ts_jw_ki64(w, "lost", (int64_t)lost);
 	ts_jw_ki64(w, "commits", (int64_t)c->s.st.commits);
 	ts_jw_ki64(w, "commit_us", c->s.st.commit_us_last);
 	ts_jw_ki64(w, "commit_us_max", c->s.st.commit_us_max);

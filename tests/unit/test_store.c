@@ -100,6 +100,21 @@ add_trade(struct store *s, const char *id, const char *px, const char *qty, int6
 	CHECK_INT(store_trade(s, &t), want);
 }
 
+static void
+add_trade_ret(struct store *s, const char *id, const char *px, const char *qty, int64_t ts,
+    int *failed)
+{
+	struct store_trade t = { .side = STORE_SELL, .ts = ts };
+
+	strcpy(t.ex, "binance");
+	strcpy(t.sym, "BTC-USDT");
+	snprintf(t.id, sizeof t.id, "%s", id);
+	ts_dec_parse_str(px, &t.px);
+	ts_dec_parse_str(qty, &t.qty);
+	if (store_trade(s, &t) < 0)
+		*failed = 1;
+}
+
 static char *
 query(struct store *s, const char *topic, int64_t since, int64_t until, long limit,
     enum store_fmt fmt)
@@ -309,6 +324,37 @@ test_runs_and_gaps(void)
 	store_close(&s);
 }
 
+/* A full disk (here: a page limit): the failing rows are reported, and what
+ * the counters say was stored is what the database holds. */
+static void
+test_full_database(void)
+{
+	struct store s;
+	char err[512], p2[300], id[32], *out;
+	int failed = 0;
+	long rows = 0;
+
+	snprintf(p2, sizeof p2, "%s/full.db", dir);
+	CHECK_INT(store_open(&s, p2, 0, err, sizeof err), 0);
+	sqlite3_exec(s.db, "PRAGMA max_page_count = 60", NULL, NULL, NULL);
+	for (int i = 0; i < 20000 && !failed; i++) {
+		snprintf(id, sizeof id, "%d", 1000000 + i);
+		add_trade_ret(&s, id, "1.5", "2", 1000 + i, &failed);
+		if (i % 1000 == 999 && store_commit(&s) < 0)
+			failed = 1;
+	}
+	CHECK(failed);
+	store_commit(&s);
+	CHECK_INT(s.in_txn, 0);
+	out = query(&s, "trades/binance/BTC-USDT", 0, INT64_MAX, 0, STORE_CSV);
+	for (char *q = out; (q = strchr(q, '\n')); q++)
+		rows++;
+	CHECK_INT(rows - 1, (long)(s.st.trades - s.st.lost));
+	CHECK(s.st.trades > 0);
+	free(out);
+	store_close(&s);
+}
+
 static void
 test_history_endpoint(void)
 {
@@ -337,6 +383,7 @@ main(void)
 	RUN(test_retention_and_times);
 	RUN(test_prune);
 	RUN(test_runs_and_gaps);
+	RUN(test_full_database);
 	RUN(test_history_endpoint);
 	{
 		char cmd[300];
