@@ -121,6 +121,30 @@ PIDS="$PIDS $!"
 cmd new chart coinbase ETH-USD 1h
 while ! { dump s2.json; jq -e '.views[-1].first_paint_ms != null' s2.json >/dev/null; }; do :; done
 
+# 100,000 candles: first paint, then the whole history zoomed out into one
+# view (grouped candles) while its last candle moves 100 times a second
+python3 "$GEN" history coinbase SOL-USD 1m 100000 100 >big.json
+python3 - big.json >live.json <<'PY'
+import json, sys
+last = json.load(open(sys.argv[1]))["candles"][-1]
+for i in range(800):
+    c = dict(last); c["c"] = round(last["c"] + (i % 40) - 20, 2); c["v"] = last["v"] + i
+    c["h"] = max(c["h"], c["c"]); c["l"] = min(c["l"], c["c"])
+    print(json.dumps(c, separators=(",", ":")))
+PY
+ts-pub -w 20 candles/coinbase/SOL-USD/1m big.json &
+PIDS="$PIDS $!"
+cmd new chart coinbase SOL-USD 1m
+while ! { dump s3.json; jq -e '.views[-1].first_paint_ms != null' s3.json >/dev/null; }; do :; done
+big_id=$(jq '.views[-1].id' s3.json)
+cmd zoom "$big_id" 0.003
+sleep 0.5
+cmd reset-stats
+ts-pub -w 10 -r 100 candles/coinbase/SOL-USD/1m live.json
+dump s4.json
+cmd screenshot "$TMP/big.png"
+sleep 1
+
 {
 	echo "# ts-gui under load: $(date -u +%Y-%m-%d), $(nproc) cores, $(. /etc/os-release; echo "$PRETTY_NAME"), Xvfb + GSK_RENDERER=cairo"
 	echo "# factory layout + 2 charts (4 charts x 1000 candles, book, DOM, tape), ${SECS}s at 5000 book deltas/s + 1000 trades/s"
@@ -133,4 +157,6 @@ while ! { dump s2.json; jq -e '.views[-1].first_paint_ms != null' s2.json >/dev/
 	    "longest bus drain:   \(.drain_max_ms) ms",
 	    "ts-gui CPU:          \($cpu) % of one core"' s1.json
 	jq -r '.views[-1] | "new chart, 1000 candles: open to first paint \(.first_paint_ms) ms (includes the producer answering the subscription); data arrival to paint \(.data_to_paint_ms) ms; candles \(.candles)"' s2.json
+	jq -r '.views[-1] | "new chart, 100000 candles: open to first paint \(.first_paint_ms) ms (ts-pub reading and sending 13 MB, parse, EMAs, draw); data to paint \(.data_to_paint_ms) ms; candles \(.candles)"' s3.json
+	jq -r '"100000 candles zoomed out (\(.views[-1].visible[1] - .views[-1].visible[0] + 1) visible), last candle moving at 100/s: \(.frames.n) frames, p50 \(.frames.p50_ms) ms, p99 \(.frames.p99_ms) ms, max \(.frames.max_ms) ms; longest chart draw \(.views[-1].draw_ms_max) ms"' s4.json
 } | tee "$top/bench/gui/results.txt"

@@ -119,6 +119,9 @@ struct gui_view {
 	int64_t last_redraw_us;
 };
 
+/* Set a chart's candle width in pixels (0.001 to 60) and follow the newest. */
+void gui_chart_zoom(struct gui_view *v, double bar_width);
+
 extern const struct gui_view_ops gui_chart_ops, gui_book_ops, gui_dom_ops,
     gui_tape_ops, gui_alerts_ops;
 

@@ -33,6 +33,7 @@ struct chart {
 	/* what the last frame showed, for tests and the benchmark */
 	int64_t created_mono, first_paint_mono, data_mono;
 	uint64_t draws;
+	double draw_ms_max;
 	double last_x, last_yo, last_yc, last_yv, vol_base;
 	size_t vis_first, vis_last;
 };
@@ -165,6 +166,8 @@ draw(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 	int64_t tf = ts_tf_us(c->v->tf);
 	size_t n, i0, i1, g;
 	char buf[64], buf2[400];
+
+	int64_t t_start = g_get_monotonic_time();
 
 	(void)area;
 	gui_note_draw();
@@ -404,6 +407,11 @@ draw(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 		c->first_paint_mono = g_get_monotonic_time();
 		c->data_mono = c->st->first_data_mono;
 	}
+	{
+		double ms = (double)(g_get_monotonic_time() - t_start) / 1000.0;
+		if (ms > c->draw_ms_max)
+			c->draw_ms_max = ms;
+	}
 #undef Y
 #undef YV
 }
@@ -493,8 +501,8 @@ on_scroll(GtkEventControllerScroll *sc, double dx, double dy, gpointer data)
 
 	(void)sc, (void)dx;
 	nb = c->bar_w * pow(1.15, -dy);
-	if (nb < 0.02)
-		nb = 0.02;
+	if (nb < 0.001)
+		nb = 0.001;
 	if (nb > 60)
 		nb = 60;
 	/* keep the candle under the pointer where it is */
@@ -669,7 +677,7 @@ load(struct gui_view *v, GKeyFile *kf, const char *grp)
 	}
 	if (kf && g_key_file_has_key(kf, grp, "vwap", NULL))
 		c->vwap_on = g_key_file_get_boolean(kf, grp, "vwap", NULL);
-	if (kf && (bw = g_key_file_get_double(kf, grp, "bar_width", NULL)) >= 0.02 && bw <= 60)
+	if (kf && (bw = g_key_file_get_double(kf, grp, "bar_width", NULL)) >= 0.001 && bw <= 60)
 		c->bar_w = bw;
 	connect_controls(v);
 }
@@ -694,9 +702,9 @@ dump(struct gui_view *v, GString *o)
 			g_string_append_printf(o, "%s%d", first ? "" : ",", ema_len[e]);
 			first = 0;
 		}
-	g_string_append_printf(o, "],\"vwap\":%s,\"bar_width\":%.4g,\"follow\":%s,\"draws\":%llu",
+	g_string_append_printf(o, "],\"vwap\":%s,\"bar_width\":%.4g,\"follow\":%s,\"draws\":%llu,\"draw_ms_max\":%.3f",
 	    c->vwap_on ? "true" : "false", c->bar_w, c->follow ? "true" : "false",
-	    (unsigned long long)c->draws);
+	    (unsigned long long)c->draws, c->draw_ms_max);
 	if (c->first_paint_mono)
 		g_string_append_printf(o, ",\"visible\":[%zu,%zu],\"last_px\":{\"x\":%.1f,"
 		    "\"y_open\":%.1f,\"y_close\":%.1f,\"y_vol\":%.1f,\"vol_base\":%.1f},"
@@ -711,6 +719,18 @@ dump(struct gui_view *v, GString *o)
 		g_string_append_printf(o, "],\"vwap_last\":%.10g",
 		    c->cum_v[n - 1] > 0 ? c->cum_pv[n - 1] / c->cum_v[n - 1] : 0.0);
 	}
+}
+
+void
+gui_chart_zoom(struct gui_view *v, double bar_width)
+{
+	struct chart *c = v->priv;
+
+	if (v->kind != GUI_CHART || !(bar_width >= 0.001 && bar_width <= 60))
+		return;
+	c->bar_w = bar_width;
+	c->follow = 1;
+	gtk_widget_queue_draw(c->area);
 }
 
 static void

@@ -38,7 +38,8 @@ static const char usage[] =
 "                       JSON\n"
 "      --commands FILE  read commands, one a line, from FILE (a FIFO):\n"
 "                       new KIND EX SYM [TF] | market ID EX SYM [TF] |\n"
-"                       close ID | dump FILE | screenshot FILE | save |\n"
+"                       zoom ID PIXELS | close ID | dump FILE |\n"
+"                       screenshot FILE | save |\n"
 "                       reset | reset-stats | quit\n"
 "      --max-fps N      redraw each view at most N times a second (default 30)\n"
 "      --insecure       allow a tcp bus on a non-loopback address\n"
@@ -579,6 +580,12 @@ run_command(char *line)
 			ts_warn("command 'market': no panel '%s' or bad market", argv[1]);
 		else
 			gui_view_set_market(v, argv[2], argv[3], argv[4]);
+	} else if (!strcmp(argv[0], "zoom") && argc >= 3) {
+		struct gui_view *v = view_by_id((unsigned)atoi(argv[1]));
+		if (v)
+			gui_chart_zoom(v, atof(argv[2]));
+		else
+			ts_warn("command 'zoom': no panel '%s'", argv[1]);
 	} else if (!strcmp(argv[0], "close") && argc >= 2) {
 		struct gui_view *v = view_by_id((unsigned)atoi(argv[1]));
 		if (v)
