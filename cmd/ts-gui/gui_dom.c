@@ -68,8 +68,10 @@ draw(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 	lb = d->st ? ts_book_best(&d->st->book, TS_BID) : NULL;
 	la = d->st ? ts_book_best(&d->st->book, TS_ASK) : NULL;
 	if (!lb || !la) {
-		gui_color(cr, GUI_TEXTC, 1);
-		snprintf(buf, sizeof buf, "waiting for book/%s/%s", d->v->ex, d->v->sym);
+		int resync = d->st && d->st->book_state == GUI_BOOK_RESYNC;
+		gui_color(cr, resync ? GUI_RED : GUI_TEXTC, 1);
+		snprintf(buf, sizeof buf, resync ? "RESYNCING book/%s/%s: waiting for a snapshot" :
+		    "waiting for book/%s/%s", d->v->ex, d->v->sym);
 		gui_text(cr, w / 2.0, h / 2.0, buf, 0, 0);
 		return;
 	}

@@ -224,19 +224,22 @@ gui_view_new(enum gui_kind kind, const char *ex, const char *sym, const char *tf
 	g_signal_connect(v->market_btn, "clicked", G_CALLBACK(on_market_btn), v);
 	gtk_box_append(GTK_BOX(v->header), v->market_btn);
 	v->content = v->ops->build(v);
-	spacer = gtk_label_new("");
-	gtk_widget_set_hexpand(spacer, TRUE);
-	gtk_box_append(GTK_BOX(v->header), spacer);
 	v->state_label = gtk_label_new("");
 	gtk_widget_set_margin_end(v->state_label, 6);
-	gtk_box_append(GTK_BOX(v->header), v->state_label);
+	gtk_widget_set_margin_start(v->state_label, 4);
 	{
 		/* a narrow panel clips its toolbar instead of widening the window */
 		GtkWidget *sw = gtk_scrolled_window_new();
 		gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(sw), GTK_POLICY_EXTERNAL,
 		    GTK_POLICY_NEVER);
 		gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(sw), v->header);
-		gtk_box_append(GTK_BOX(v->box), sw);
+		gtk_widget_set_hexpand(sw, TRUE);
+		/* the state mark stays visible however narrow the panel */
+		spacer = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 0);
+		gtk_widget_add_css_class(spacer, "tsbar");
+		gtk_box_append(GTK_BOX(spacer), sw);
+		gtk_box_append(GTK_BOX(spacer), v->state_label);
+		gtk_box_append(GTK_BOX(v->box), spacer);
 	}
 	gtk_box_append(GTK_BOX(v->box), v->content);
 	panel_widget_set_child(v->panel, v->box);
