@@ -86,11 +86,33 @@ struct opts {
 	struct books_conf book;
 	struct store_retention ret;
 	struct influx_conf ix;
-	int have_influx, no_db, quiet, insecure;
+	int have_influx, no_db, quiet, insecure, topics_owned;
 	char **topics;
 	int ntopics;
 	GKeyFile *kf;
+	char **owned;   /* strings from the config, freed at exit */
+	size_t nowned, capowned;
 };
+
+/* Keep a copy of a config value for as long as the options live. */
+static char *
+keep(struct opts *o, const char *v)
+{
+	ts_xgrow((void **)&o->owned, &o->capowned, o->nowned + 1, sizeof *o->owned);
+	return o->owned[o->nowned++] = ts_xstrdup(v);
+}
+
+static void
+opts_free(struct opts *o)
+{
+	for (size_t i = 0; i < o->nowned; i++)
+		free(o->owned[i]);
+	free(o->owned);
+	if (o->topics_owned)
+		free(o->topics);
+	if (o->kf)
+		g_key_file_free(o->kf);
+}
 
 enum {
 	O_SINCE = 256, O_UNTIL, O_BATCH, O_FLUSH, O_BOOK_HZ, O_BOOK_BINS, O_BOOK_BPS,
@@ -234,7 +256,8 @@ load_config(struct opts *o, const char *path, int must_exist)
 				if (!**p)
 					continue;
 				o->topics = ts_xrealloc(o->topics, sizeof *o->topics * (size_t)(o->ntopics + 2));
-				o->topics[o->ntopics++] = ts_xstrdup(*p);
+				o->topics[o->ntopics++] = keep(o, *p);
+				o->topics_owned = 1;
 			}
 			g_strfreev(parts);
 			g_free(v);
@@ -259,7 +282,7 @@ load_config(struct opts *o, const char *path, int must_exist)
 				continue;
 			}
 		}
-		set_opt(o, lo->val, lo->name, ts_xstrdup(v)); /* kept until exit */
+		set_opt(o, lo->val, lo->name, keep(o, v));
 		g_free(v);
 	}
 	g_strfreev(keys);
@@ -672,6 +695,9 @@ cmd_collect(struct opts *o, int argc, char **argv)
 	int lockfd, zero = 0;
 
 	if (optind < argc) {
+		if (o->topics_owned)
+			free(o->topics); /* the command line wins over the config */
+		o->topics_owned = 0;
 		o->topics = argv + optind;
 		o->ntopics = argc - optind;
 	} else if (!o->ntopics) {
@@ -1090,7 +1116,6 @@ main(int argc, char **argv)
 	else
 		ts_die(TS_EXIT_USAGE, "unknown command '%s' (collect, query, import, stats, gaps, "
 		    "prune, history)", cmd);
-	if (o.kf)
-		g_key_file_free(o.kf);
+	opts_free(&o);
 	return r;
 }
