@@ -97,6 +97,33 @@ test_expect_success 'import --no-db writes to influx only and waits for delivery
 	test $(count) -eq 2500
 '
 
+test_expect_success 'InfluxDB 2.x requests (checked against a stub: no 2.x server here)' '
+	S=$(free_port) &&
+	cat >stub.py <<-PY &&
+	import http.server, sys
+	class H(http.server.BaseHTTPRequestHandler):
+	    def do_POST(self):
+	        body = self.rfile.read(int(self.headers["Content-Length"]))
+	        with open("stub.log", "a") as f:
+	            f.write("%s %s %d\\n" % (self.path, self.headers.get("Authorization"),
+	                                     body.count(b"\\n")))
+	        self.send_response(204); self.end_headers()
+	    def log_message(self, *a): pass
+	http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+	PY
+	bg stub python3 stub.py $S &&
+	wait_for "curl -s -o /dev/null -X POST -d x http://127.0.0.1:$S/x" &&
+	rm -f stub.log &&
+	TS_INFLUX_TOKEN=s3cret ts-store import -q --no-db --influx http://127.0.0.1:$S \
+	    --influx-org acme --influx-bucket md --influx-spool "$TMP/spool3" c.jsonl 2>imp2.err &&
+	echo "/api/v2/write?org=acme&bucket=md Token s3cret 500" >expect &&
+	test_cmp expect stub.log &&
+	{ ts-store import -q --no-db --influx http://127.0.0.1:$S --influx-org acme \
+	    --influx-bucket md c.jsonl 2>imp3.err; test $? -eq 100; } &&
+	grep -q "needs a token in .TS_INFLUX_TOKEN" imp3.err &&
+	! grep -q s3cret imp2.err
+'
+
 test_expect_success 'collector stops cleanly' '
 	stop $store_pid && grep -q "stopped: " store.err
 '
