@@ -114,7 +114,9 @@ enum store_fmt { STORE_JSON, STORE_CSV };
 
 /* Stream rows of topic (trades/EX/SYM, candles/EX/SYM/TF, book/EX/SYM) in
  * [since, until) to out; limit 0 is no limit, else the last `limit` rows of
- * the range. Returns rows written, or -1 with err set. */
+ * the range. Returns rows written; -1 for a topic that cannot be queried
+ * (bad, or not a stored kind), -2 when the database or the output failed;
+ * err says why. */
 long store_query(struct store *s, const char *topic, int64_t since, int64_t until,
     long limit, enum store_fmt fmt, FILE *out, char *err, size_t errlen);
 /* The same into a history batch {"type":"history","topic":…,"candles":[…]}

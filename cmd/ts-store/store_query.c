@@ -261,7 +261,7 @@ run(struct store *s, const char *topic, int64_t since, int64_t until, long limit
 		return 0; /* nothing stored for this market */
 	if (sqlite3_prepare_v2(s->db, sql[kind][limit > 0], -1, &st, NULL)) {
 		snprintf(err, errlen, "cannot query '%s': %s", s->path, sqlite3_errmsg(s->db));
-		return -1;
+		return -2;
 	}
 	sqlite3_bind_int64(st, 1, market);
 	sqlite3_bind_int64(st, 2, since);
@@ -281,14 +281,14 @@ run(struct store *s, const char *topic, int64_t since, int64_t until, long limit
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE) {
 		snprintf(err, errlen, "cannot query '%s': %s", s->path, sqlite3_errmsg(s->db));
-		rows = -1;
+		rows = -2;
 	}
 	sqlite3_finalize(st);
 	if (q->out && ferror(q->out))
 		q->write_err = 1;
 	if (q->write_err && rows >= 0) {
 		snprintf(err, errlen, "cannot write the output");
-		rows = -1;
+		rows = -2;
 	}
 	return rows;
 }

@@ -829,8 +829,8 @@ cmd_query(struct opts *o, int argc, char **argv)
 	if (n < 0 || fflush(stdout) == EOF) {
 		if (errno == EPIPE)
 			return 0;
-		ts_die(n < 0 && strncmp(err, "bad", 3) && strncmp(err, "cannot query '", 14) ?
-		    TS_EXIT_TEMP : TS_EXIT_USAGE, "%s", n < 0 ? err : "cannot write the output");
+		ts_die(n == -1 ? TS_EXIT_USAGE : TS_EXIT_TEMP, "%s",
+		    n < 0 ? err : "cannot write the output");
 	}
 	return 0;
 }
