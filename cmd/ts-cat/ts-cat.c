@@ -245,8 +245,16 @@ main(int argc, char **argv)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
 	c.sub = ts_bus_sub(&ep);
-	for (int i = 0; i < c.ntopics; i++)
-		ts_bus_subscribe(c.sub, c.topics[i]);
+	/* Once per topic: ZeroMQ passes a socket's every subscribe upstream but
+	 * only its last unsubscribe, so a repeated one would look to producers
+	 * like a subscriber that never leaves. */
+	for (int i = 0; i < c.ntopics; i++) {
+		int seen = 0;
+		for (int j = 0; j < i; j++)
+			seen |= !strcmp(c.topics[i], c.topics[j]);
+		if (!seen)
+			ts_bus_subscribe(c.sub, c.topics[i]);
+	}
 	ts_loop_add(l, c.sub, -1, ZMQ_POLLIN, on_sub, &c);
 	ts_loop_add(l, NULL, 1, ZMQ_POLLERR, on_stdout, &c);
 	if (wait_us)
