@@ -47,6 +47,8 @@ resolve_tcp(const char *spec, struct ts_bus_ep *ep, char *err, size_t errlen)
 	snprintf(ep->pub, sizeof ep->pub, "tcp://%s:%ld", host, port);
 	snprintf(ep->sub, sizeof ep->sub, "tcp://%s:%ld", host, port + 1);
 	snprintf(ep->ctl, sizeof ep->ctl, "tcp://%s:%ld", host, port + 2);
+	if (port + 3 <= 65535)
+		snprintf(ep->history, sizeof ep->history, "tcp://%s:%ld", host, port + 3);
 	return 0;
 }
 
@@ -67,6 +69,7 @@ resolve_dir(const char *dir, struct ts_bus_ep *ep, char *err, size_t errlen)
 	snprintf(ep->pub, sizeof ep->pub, "ipc://%s/pub", ep->dir);
 	snprintf(ep->sub, sizeof ep->sub, "ipc://%s/sub", ep->dir);
 	snprintf(ep->ctl, sizeof ep->ctl, "ipc://%s/ctl", ep->dir);
+	snprintf(ep->history, sizeof ep->history, "ipc://%s/history", ep->dir);
 	return 0;
 }
 

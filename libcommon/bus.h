@@ -5,7 +5,8 @@
  * Endpoints come from -B, else $TS_BUS, else $XDG_RUNTIME_DIR/tradesuite,
  * else /tmp/tradesuite-$UID. A directory means ipc://DIR/pub and
  * ipc://DIR/sub; tcp://HOST:PORT means PORT for publishers and PORT+1 for
- * subscribers (and PORT+2 for the supervisor's control socket). */
+ * subscribers (and PORT+2 for the supervisor's control socket, PORT+3 for
+ * ts-store's history service). */
 #ifndef TS_BUS_H
 #define TS_BUS_H
 
@@ -15,6 +16,8 @@ struct ts_bus_ep {
 	char pub[256];  /* publishers connect; the proxy's XSUB binds */
 	char sub[256];  /* subscribers connect; the proxy's XPUB binds */
 	char ctl[256];  /* the supervisor's control socket (REP) */
+	char history[256]; /* ts-store's history service (REP): ipc://DIR/history
+	                    * or tcp://HOST:PORT+3; "" when PORT+3 > 65535 */
 	char dir[200];  /* ipc: the directory holding the sockets; "" for tcp */
 	char host[128]; /* tcp: the host; "" for ipc */
 	int tcp;

@@ -22,15 +22,9 @@ store_history_endpoint(const struct ts_bus_ep *ep, char *buf, size_t n)
 {
 	int r;
 
-	if (ep->tcp) {
-		const char *colon = strrchr(ep->pub, ':');
-		long port = colon ? strtol(colon + 1, NULL, 10) : 0;
-		if (port <= 0 || port + 3 > 65535)
-			return -1;
-		r = snprintf(buf, n, "%.*s:%ld", (int)(colon - ep->pub), ep->pub, port + 3);
-	} else {
-		r = snprintf(buf, n, "ipc://%s/history", ep->dir);
-	}
+	if (!ep->history[0])
+		return -1; /* tcp PORT+3 beyond 65535 */
+	r = snprintf(buf, n, "%s", ep->history);
 	return r > 0 && (size_t)r < n ? 0 : -1;
 }
 

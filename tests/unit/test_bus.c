@@ -31,11 +31,13 @@ test_resolve(void)
 	CHECK_STR(ep.pub, "tcp://127.0.0.1:5555");
 	CHECK_STR(ep.sub, "tcp://127.0.0.1:5556");
 	CHECK_STR(ep.ctl, "tcp://127.0.0.1:5557");
+	CHECK_STR(ep.history, "tcp://127.0.0.1:5558");
 	CHECK(ts_bus_is_local(&ep));
 	/* -B beats TS_BUS */
 	CHECK_INT(ts_bus_resolve("/srv/bus/", &ep, err, sizeof err), 0);
 	CHECK_STR(ep.pub, "ipc:///srv/bus/pub");
 	CHECK_STR(ep.source, "-B");
+	CHECK_STR(ep.history, "ipc:///srv/bus/history");
 	CHECK_INT(ts_bus_resolve("ipc:///srv/x", &ep, err, sizeof err), 0);
 	CHECK_STR(ep.dir, "/srv/x");
 	CHECK_INT(ts_bus_resolve("tcp://[::1]:7000", &ep, err, sizeof err), 0);
@@ -43,6 +45,8 @@ test_resolve(void)
 	CHECK(ts_bus_is_local(&ep));
 	CHECK_INT(ts_bus_resolve("tcp://10.1.2.3:7000", &ep, err, sizeof err), 0);
 	CHECK(!ts_bus_is_local(&ep));
+	CHECK_INT(ts_bus_resolve("tcp://127.0.0.1:65533", &ep, err, sizeof err), 0);
+	CHECK_STR(ep.history, ""); /* PORT+3 does not exist: no history service */
 	CHECK_INT(ts_bus_resolve("tcp://127.0.0.1:65535", &ep, err, sizeof err), -1);
 	CHECK_INT(ts_bus_resolve("tcp://127.0.0.1", &ep, err, sizeof err), -1);
 	CHECK_INT(ts_bus_resolve("tcp://127.0.0.1:x", &ep, err, sizeof err), -1);
