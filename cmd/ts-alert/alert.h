@@ -117,9 +117,11 @@ int alert_write_atomic(const char *path, const char *data, size_t len, int sync)
 /* Read a whole file (NUL-terminated, caller frees). NULL with errno. */
 char *alert_read_file(const char *path, size_t *len);
 
-/* Split one line into words the way the rules file does (quotes, #
- * comments). Words are NUL-terminated copies in `buf`. Returns the count or
- * -1 with *why set (unterminated quote). */
+/* Split one rule (its lines joined by newlines) into words the way the
+ * rules file does: quotes, and # comments that end at the end of their
+ * line; a newline inside quotes reads as a space. Words are NUL-terminated
+ * copies in `buf`. Returns the count or -1 with *why set (unterminated
+ * quote). */
 int alert_split(const char *line, char *buf, size_t bufsize, char **words,
     int maxwords, const char **why);
 

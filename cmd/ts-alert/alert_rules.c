@@ -180,7 +180,13 @@ alert_split(const char *line, char *buf, size_t bufsize, char **words,
 		int in_word = 0;
 		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 			p++;
-		if (!*p || *p == '#')
+		if (*p == '#') {
+			/* a comment ends its physical line, not the rule it continues */
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		if (!*p)
 			break;
 		if (n >= maxwords) {
 			*why = "too many words";
@@ -201,7 +207,7 @@ alert_split(const char *line, char *buf, size_t bufsize, char **words,
 				for (p++; p < q; p++) {
 					if (o + 1 >= bufsize)
 						goto toolong;
-					buf[o++] = *p;
+					buf[o++] = *p == '\n' ? ' ' : *p; /* a quote across lines */
 				}
 				p++;
 			} else if (*p == '"') {
@@ -210,7 +216,7 @@ alert_split(const char *line, char *buf, size_t bufsize, char **words,
 						p++;
 					if (o + 1 >= bufsize)
 						goto toolong;
-					buf[o++] = *p;
+					buf[o++] = *p == '\n' ? ' ' : *p;
 				}
 				if (*p != '"') {
 					*why = "unterminated \" quote";
@@ -903,7 +909,7 @@ alert_rules_parse(const char *text, size_t len, const char *file,
 		}
 		if (!at_end && cont) {
 			ts_xgrow((void **)&logical, &lcap, llen + (size_t)(le - p) + 2, 1);
-			logical[llen++] = ' ';
+			logical[llen++] = '\n'; /* keeps a comment on the line above to its line */
 			memcpy(logical + llen, p, (size_t)(le - p));
 			llen += (size_t)(le - p);
 			logical[llen] = '\0';

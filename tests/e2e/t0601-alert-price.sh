@@ -29,13 +29,14 @@ cat >expect <<'J'
 {"rule":"up","ex":"t","sym":"BTC-USD","cond":"price crosses above 100000","value":100002,"threshold":100000,"ts":800000000}
 J
 
-start_supervisor
+start_supervisor -v
 test_expect_success 'ts-alert starts and subscribes to the trades' '
 	start_alert &&
 	grep -q "loaded 3 rules (3 enabled)" alert.err
 '
 test_expect_success 'crossings fire once each; the cooldown holds the second; noise does not fire' '
 	bg cat_alerts ts-cat -n 4 alerts/t/BTC-USD &&
+	wait_for "grep -q \"supervisor: subscribe .alerts/t/BTC-USD.\$\" sup.err" &&
 	ts-pub trades/t/BTC-USD trades &&
 	wait_rule end-t &&
 	alerts_without end-t >actual &&
