@@ -283,6 +283,48 @@ ts_candle_write(struct ts_jw *w, const char *ex, const char *sym, const char *tf
 	ts_jw_obj_end(w);
 }
 
+int
+ts_candle_parse(const struct ts_jval *obj, struct ts_candle *c, const char **why)
+{
+	static const char *const keys[] = { "o", "h", "l", "c", "v" };
+	struct ts_dec *const dst[] = { &c->o, &c->h, &c->l, &c->c, &c->v };
+	struct ts_jval v;
+	int64_t n;
+
+	memset(c, 0, sizeof *c);
+	*why = NULL;
+	if (obj->type != TS_J_OBJ) {
+		*why = "candle is not an object";
+		return -1;
+	}
+	if (ts_json_get_i64(obj, "t", &c->t) < 0 || c->t < 0) {
+		*why = "bad or missing \"t\"";
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (ts_json_get_dec(obj, keys[i], dst[i]) < 0 || ts_dec_sign(*dst[i]) < 0) {
+			*why = "bad or missing price or volume";
+			return -1;
+		}
+	}
+	if (ts_json_get(obj, "bv", &v) < 0 || v.type == TS_J_NULL)
+		c->flags |= TS_CANDLE_NO_BV;
+	else if (ts_json_dec(&v, &c->bv) < 0 || ts_dec_sign(c->bv) < 0) {
+		*why = "bad \"bv\"";
+		return -1;
+	}
+	if (ts_json_get(obj, "n", &v) < 0 || v.type == TS_J_NULL)
+		c->flags |= TS_CANDLE_NO_N;
+	else if (ts_json_i64(&v, &n) < 0 || n < 0) {
+		*why = "bad \"n\"";
+		return -1;
+	} else
+		c->n = (uint64_t)n;
+	if (ts_dec_is_zero(c->v))
+		c->flags |= TS_CANDLE_FLAT;
+	return 0;
+}
+
 static int
 keyis(const struct ts_jval *k, const char *name, size_t len)
 {

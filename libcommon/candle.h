@@ -102,6 +102,13 @@ int ts_candle_merge(struct ts_candle *into, const struct ts_candle *next);
 void ts_candle_write(struct ts_jw *w, const char *ex, const char *sym,
     const char *tf, const struct ts_candle *c);
 
+/* Parse one candle object of the bus schema (a history batch's element, or
+ * a ts-store reply's) into c: "t", "o", "h", "l", "c" and "v" must be
+ * there; "bv" and "n" absent or null set TS_CANDLE_NO_BV / TS_CANDLE_NO_N;
+ * a zero volume sets TS_CANDLE_FLAT; "closed" is not read (flags gets no
+ * TS_CANDLE_CLOSED). Returns 0, or -1 with *why naming the bad field. */
+int ts_candle_parse(const struct ts_jval *obj, struct ts_candle *c, const char **why);
+
 /* A bus trade, {"ex","sym","id","px","qty","side","ts",…}, as read. */
 struct ts_candle_trade {
 	char ex[32];

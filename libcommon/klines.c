@@ -252,56 +252,15 @@ ts_klines_http_error(long status, const char *body, size_t len, char *err,
 		snprintf(err, errlen, "HTTP %ld", status);
 }
 
-static int
-get_page(const struct ts_klines_ex *ex, const char *url, long timeout_ms,
-    struct ts_candle **out, size_t *n, size_t *cap, char *err, size_t errlen)
-{
-	struct ts_http_resp r;
-	char why[200];
-
-	for (int attempt = 0;; attempt++) {
-		if (ts_http_get(url, timeout_ms, &r) < 0) {
-			snprintf(err, errlen, "cannot get '%s': %s", url, r.err);
-			ts_http_resp_free(&r);
-			return -1;
-		}
-		if (r.status == 200)
-			break;
-		ts_klines_http_error(r.status, r.body, r.len, why, sizeof why);
-		if ((r.status == 429 || r.status >= 500) && attempt < 2) {
-			long wait = r.retry_after >= 0 && r.retry_after < 2 ? r.retry_after : 1;
-			struct timespec ts = { wait, 0 };
-			ts_warn("'%s': %s; retrying in %lds", url, why, wait);
-			ts_http_resp_free(&r);
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		snprintf(err, errlen, "'%s': %s", url, why);
-		ts_http_resp_free(&r);
-		return -1;
-	}
-	if (ex->parse(r.body, r.len, out, n, cap, why, sizeof why) < 0) {
-		snprintf(err, errlen, "bad reply from '%s': %s", url, why);
-		ts_http_resp_free(&r);
-		return -1;
-	}
-	ts_http_resp_free(&r);
-	return 0;
-}
-
 int
-ts_klines_fetch(const struct ts_klines_ex *ex, const char *base,
-    const char *sym, int64_t tf_us, int64_t now_us, size_t count,
-    long timeout_ms, struct ts_candle **out, size_t *n, char *err, size_t errlen)
+ts_klines_plan_init(struct ts_klines_plan *p, const struct ts_klines_ex *ex,
+    const char *base, const char *sym, int64_t tf_us, int64_t now_us, size_t count,
+    char *err, size_t errlen)
 {
-	int tf = -1, src;
-	int64_t src_us, end, start, window;
-	struct ts_candle *c = NULL;
-	size_t len = 0, cap = 0, nreq;
-	char url[1024];
+	int tf = -1;
+	size_t nreq;
 
-	*out = NULL;
-	*n = 0;
+	memset(p, 0, sizeof *p);
 	for (int i = 0; i < TS_TF_COUNT; i++)
 		if (ts_tf_us(ts_tf_names[i]) == tf_us)
 			tf = i;
@@ -309,49 +268,184 @@ ts_klines_fetch(const struct ts_klines_ex *ex, const char *base,
 		snprintf(err, errlen, "no timeframe of %" PRId64 " us", tf_us);
 		return -1;
 	}
-	if ((src = ts_klines_source(ex, tf)) < 0) {
+	if ((p->src = ts_klines_source(ex, tf)) < 0) {
 		snprintf(err, errlen, "%s serves no candles that build %s", ex->name,
 		    ts_tf_names[tf]);
 		return -1;
 	}
-	src_us = ts_tf_us(ts_tf_names[src]);
-	if (!base)
-		base = ex->base;
-	end = ts_tf_align(now_us, tf_us) + tf_us;
-	start = end - (int64_t)count * tf_us;
-	window = (int64_t)ex->max_per_req * src_us;
-	nreq = (size_t)((end - start + window - 1) / window);
+	if (strlen(sym) >= sizeof p->sym) {
+		snprintf(err, errlen, "symbol '%s' too long", sym);
+		return -1;
+	}
+	p->ex = ex;
+	p->base = base ? base : ex->base;
+	snprintf(p->sym, sizeof p->sym, "%s", sym);
+	p->tf_us = tf_us;
+	p->src_us = ts_tf_us(ts_tf_names[p->src]);
+	p->end = ts_tf_align(now_us, tf_us) + tf_us;
+	p->start = p->end - (int64_t)count * tf_us;
+	p->window = (int64_t)ex->max_per_req * p->src_us;
+	nreq = (size_t)((p->end - p->start + p->window - 1) / p->window);
 	if (nreq > MAX_REQUESTS) {
-		/* keep the newest part; the roll-up stays aligned since a whole
-		 * number of source windows is a whole number of tf intervals
-		 * only when window % tf_us == 0: align start up to tf_us */
-		start = ts_tf_align(end - MAX_REQUESTS * window, tf_us);
-		if (start < end - MAX_REQUESTS * window)
-			start += tf_us;
+		/* keep the newest part, starting on a tf_us boundary so the
+		 * roll-up has whole candles */
+		p->start = ts_tf_align(p->end - MAX_REQUESTS * p->window, tf_us);
+		if (p->start < p->end - MAX_REQUESTS * p->window)
+			p->start += tf_us;
 	}
-	for (int64_t ws = start; ws < end; ws += window) {
-		int64_t we = ws + window < end ? ws + window : end;
-		size_t want = (size_t)((we - ws) / src_us);
-		if (!ex->url(url, sizeof url, base, sym, ex->tf[src], ws, we, want)) {
-			free(c);
-			snprintf(err, errlen, "URL for '%s' too long", sym);
-			return -1;
-		}
-		if (get_page(ex, url, timeout_ms, &c, &len, &cap, err, errlen) < 0) {
-			free(c);
-			return -1;
-		}
+	p->next = p->start;
+	return 0;
+}
+
+int
+ts_klines_plan_next(struct ts_klines_plan *p, char *url, size_t n, char *err,
+    size_t errlen)
+{
+	int64_t ws = p->next, we;
+
+	if (ws >= p->end)
+		return 0;
+	we = ws + p->window < p->end ? ws + p->window : p->end;
+	if (!p->ex->url(url, n, p->base, p->sym, p->ex->tf[p->src], ws, we,
+	    (size_t)((we - ws) / p->src_us))) {
+		snprintf(err, errlen, "URL for '%s' too long", p->sym);
+		return -1;
 	}
+	p->next = we;
+	return 1;
+}
+
+int
+ts_klines_plan_reply(struct ts_klines_plan *p, const char *url, long status,
+    const char *body, size_t len, long retry_after, int attempt, long *wait_s,
+    char *err, size_t errlen)
+{
+	char why[200];
+
+	*wait_s = 0;
+	if (status != 200) {
+		ts_klines_http_error(status, body, len, why, sizeof why);
+		if ((status == 429 || status >= 500) && attempt < 2) {
+			*wait_s = retry_after >= 0 && retry_after < 2 ? retry_after : 1;
+			ts_warn("'%s': %s; retrying in %lds", url, why, *wait_s);
+			return 1;
+		}
+		snprintf(err, errlen, "'%s': %s", url, why);
+		return -1;
+	}
+	if (p->ex->parse(body, len, &p->c, &p->len, &p->cap, why, sizeof why) < 0) {
+		snprintf(err, errlen, "bad reply from '%s': %s", url, why);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ts_klines_plan_finish(struct ts_klines_plan *p, struct ts_candle **out, size_t *n)
+{
+	size_t k = 0;
+
 	/* drop what lies outside [start, end): windows may overlap an edge */
-	{
-		size_t k = 0;
-		for (size_t i = 0; i < len; i++)
-			if (c[i].t >= start && c[i].t < end)
-				c[k++] = c[i];
-		len = k;
+	for (size_t i = 0; i < p->len; i++)
+		if (p->c[i].t >= p->start && p->c[i].t < p->end)
+			p->c[k++] = p->c[i];
+	*n = ts_klines_rollup(p->c, k, p->tf_us);
+	*out = p->c;
+	p->c = NULL;
+	p->len = p->cap = 0;
+}
+
+void
+ts_klines_plan_free(struct ts_klines_plan *p)
+{
+	free(p->c);
+	p->c = NULL;
+	p->len = p->cap = 0;
+}
+
+static int
+by_open_time(const void *a, const void *b)
+{
+	const struct ts_candle *x = a, *y = b;
+
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+int64_t
+ts_klines_join_point(struct ts_candle *stored, size_t n, int64_t tf_us,
+    int64_t start, int64_t open, int64_t slack_us, int rest_ok, size_t *keep)
+{
+	size_t k = 0, run;
+
+	*keep = 0;
+	for (size_t i = 0; i < n; i++)
+		if (stored[i].t >= start && stored[i].t < open &&
+		    ts_tf_align(stored[i].t, tf_us) == stored[i].t)
+			stored[k++] = stored[i];
+	qsort(stored, k, sizeof *stored, by_open_time);
+	/* the run from the oldest: each candle the next interval (a repeated
+	 * time ends it too: a store holds one candle per interval) */
+	for (run = k ? 1 : 0; run < k; run++)
+		if (stored[run].t != stored[run - 1].t + tf_us)
+			break;
+	if (rest_ok) {
+		if (run == 0 || stored[0].t > start + slack_us)
+			return start;
+		*keep = run;
+		return stored[run - 1].t + tf_us;
 	}
-	len = ts_klines_rollup(c, len, tf_us);
-	*out = c;
-	*n = len;
+	if (run == 0 || stored[run - 1].t + tf_us != open)
+		return -1;
+	*keep = run;
+	return open;
+}
+
+static int
+get_page(struct ts_klines_plan *p, const char *url, long timeout_ms, char *err,
+    size_t errlen)
+{
+	struct ts_http_resp r;
+	long wait;
+	int rc;
+
+	for (int attempt = 0;; attempt++) {
+		if (ts_http_get(url, timeout_ms, &r) < 0) {
+			snprintf(err, errlen, "cannot get '%s': %s", url, r.err);
+			ts_http_resp_free(&r);
+			return -1;
+		}
+		rc = ts_klines_plan_reply(p, url, r.status, r.body, r.len, r.retry_after,
+		    attempt, &wait, err, errlen);
+		ts_http_resp_free(&r);
+		if (rc <= 0)
+			return rc;
+		{
+			struct timespec ts = { wait, 0 };
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+int
+ts_klines_fetch(const struct ts_klines_ex *ex, const char *base,
+    const char *sym, int64_t tf_us, int64_t now_us, size_t count,
+    long timeout_ms, struct ts_candle **out, size_t *n, char *err, size_t errlen)
+{
+	struct ts_klines_plan p;
+	char url[1024];
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (ts_klines_plan_init(&p, ex, base, sym, tf_us, now_us, count, err, errlen) < 0)
+		return -1;
+	while ((r = ts_klines_plan_next(&p, url, sizeof url, err, errlen)) == 1)
+		if (get_page(&p, url, timeout_ms, err, errlen) < 0)
+			break;
+	if (r != 0) {
+		ts_klines_plan_free(&p);
+		return -1;
+	}
+	ts_klines_plan_finish(&p, out, n);
 	return 0;
 }

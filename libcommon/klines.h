@@ -7,7 +7,7 @@
  * does not serve are rolled up from the coarsest finer one it serves that
  * divides them (Coinbase 3m from 1m, 1w from 1d; Binance 5s from 1s).
  *
- * ts_feed's adapters will own the exchanges' REST code; until they do, the
+ * ts-feed's adapters will own the exchanges' REST code; until they do, the
  * candle endpoints live here so ts-candle and ts-gui share them. */
 #ifndef TS_KLINES_H
 #define TS_KLINES_H
@@ -50,16 +50,79 @@ int ts_klines_source(const struct ts_klines_ex *ex, int tf);
  * new count; works in place. */
 size_t ts_klines_rollup(struct ts_candle *c, size_t n, int64_t tf_us);
 
-/* Fetch the last `count` candles of timeframe tf_us (a ts_tf_us value) up
- * to the one holding now_us, from base (NULL: the table's), with blocking
- * requests of at most timeout_ms each (429 and 5xx answers are retried
- * twice). *out is a new array, oldest first, that the caller frees; it may
- * hold gaps where the exchange has no candle (Coinbase omits empty
- * intervals) and fewer than count candles. Returns 0, or -1 with err set
- * (*out NULL). */
+/* A history fetch split into its requests, for a caller that makes them
+ * itself (ts-candle drives them from its loop with curl's multi API):
+ *
+ *   ts_klines_plan_init(&p, …);
+ *   while ((r = ts_klines_plan_next(&p, url, sizeof url, …)) == 1)
+ *           GET url, then ts_klines_plan_reply(&p, …) (again after a wait
+ *           while it returns 1);
+ *   ts_klines_plan_finish(&p, &c, &n);
+ *   ts_klines_plan_free(&p);
+ *
+ * The plan covers the last `count` candles of timeframe tf_us up to the one
+ * holding now_us, cut at its old end when it would take more than 40
+ * requests. */
+struct ts_klines_plan {
+	const struct ts_klines_ex *ex;
+	const char *base;   /* not copied: lives as long as the plan */
+	char sym[48];
+	int src;            /* ts_tf_names index of the served timeframe */
+	int64_t tf_us, src_us, start, end, window;
+	int64_t next;       /* start of the next request's window */
+	struct ts_candle *c; /* the candles so far, as the replies listed them */
+	size_t len, cap;
+};
+
+/* Plan the fetch (base NULL: the table's). Returns 0, or -1 with err set
+ * (no such timeframe, or the exchange serves nothing that builds it). */
+int ts_klines_plan_init(struct ts_klines_plan *p, const struct ts_klines_ex *ex,
+    const char *base, const char *sym, int64_t tf_us, int64_t now_us, size_t count,
+    char *err, size_t errlen);
+
+/* Write the next request's URL into url and move on. Returns 1, 0 when
+ * every request has been made, or -1 with err set (URL too long). */
+int ts_klines_plan_next(struct ts_klines_plan *p, char *url, size_t n, char *err,
+    size_t errlen);
+
+/* Take the reply to the request for url: HTTP status, body, the seconds of
+ * a Retry-After header (-1: none) and how many times it was retried so far.
+ * Returns 0 (its candles are kept), 1 when the caller should repeat it
+ * after *wait_s seconds (429 and 5xx, twice at most), or -1 with err set. */
+int ts_klines_plan_reply(struct ts_klines_plan *p, const char *url, long status,
+    const char *body, size_t len, long retry_after, int attempt, long *wait_s,
+    char *err, size_t errlen);
+
+/* The candles fetched, in the plan's window, sorted, merged and rolled up
+ * to tf_us: *out is a new array (oldest first) the caller frees, possibly
+ * with gaps (Coinbase omits empty intervals) and fewer than count candles.
+ * The plan keeps nothing after this. */
+void ts_klines_plan_finish(struct ts_klines_plan *p, struct ts_candle **out, size_t *n);
+
+/* Free what the plan holds (after finish too, or to abandon it). */
+void ts_klines_plan_free(struct ts_klines_plan *p);
+
+/* Fetch with blocking requests of at most timeout_ms each (429 and 5xx
+ * answers are retried twice): the plan above, made in a row. *out is a new
+ * array, oldest first, that the caller frees. Returns 0, or -1 with err
+ * set (*out NULL). For programs that may block (a command-line tool). */
 int ts_klines_fetch(const struct ts_klines_ex *ex, const char *base,
     const char *sym, int64_t tf_us, int64_t now_us, size_t count,
     long timeout_ms, struct ts_candle **out, size_t *n, char *err, size_t errlen);
+
+/* Where REST takes over from stored candles. Given the closed candles of
+ * timeframe tf_us that ts-store holds for the window [start, open) (open:
+ * the interval holding now, whose candle no store has closed), in any
+ * order: sorts them and keeps the run that begins with the oldest and has
+ * no missing interval. When that run reaches back to start + slack_us
+ * (an exchange may have no older candle either), the history is the run
+ * and REST serves [its end, now]: returns its end and sets *keep to its
+ * length. Otherwise the store helps too little: returns start and sets
+ * *keep to 0 (REST serves everything). With no REST (rest_ok 0) the run is
+ * used only when it reaches open (returns open), else nothing (*keep 0,
+ * returns -1). */
+int64_t ts_klines_join_point(struct ts_candle *stored, size_t n, int64_t tf_us,
+    int64_t start, int64_t open, int64_t slack_us, int rest_ok, size_t *keep);
 
 /* The exchange's error text from a non-200 reply body, or the status:
  * written into err. */

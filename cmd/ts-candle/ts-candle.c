@@ -11,6 +11,7 @@
 
 #include "bus.h"
 #include "candle.h"
+#include "candle_http.h"
 #include "json.h"
 #include "klines.h"
 #include "log.h"
@@ -22,7 +23,7 @@
 
 static const char usage[] =
 "usage: ts-candle [-B ENDPOINT] [-n COUNT] [-r RATE] [-g DURATION]\n"
-"                 [--rest EXCHANGE=URL]... [--insecure]\n"
+"                 [-S DURATION] [--rest EXCHANGE=URL]... [--insecure]\n"
 "       ts-candle --stdin [-t TF,...] [-T] [-u] [FILE]\n"
 "\n"
 "Aggregate trades into OHLCV candles with exact decimal arithmetic.\n"
@@ -30,7 +31,9 @@ static const char usage[] =
 "On the bus (default), ts-candle produces candles/EXCHANGE/SYMBOL/TF when\n"
 "someone subscribes to it: it subscribes to trades/EXCHANGE/SYMBOL (once\n"
 "per market), publishes a {\"type\":\"history\",\"candles\":[...]} batch from\n"
-"the exchange's REST candle endpoint, then the open candle at most RATE\n"
+"ts-store's history service when it answers and the exchange's REST candle\n"
+"endpoint for the rest (loading without stalling other topics; the\n"
+"market's trades wait meanwhile), then the open candle at most RATE\n"
 "times a second and every candle once more with \"closed\":true when its\n"
 "interval ends. When the last subscriber leaves, it drops the topic.\n"
 "\n"
@@ -47,6 +50,8 @@ static const char usage[] =
 "                       0: every trade)\n"
 "  -g, --grace DURATION close a candle this long after its interval ends, for\n"
 "                       trades still on their way (default 250ms)\n"
+"  -S, --store-wait DURATION  how long ts-store may take to answer a history\n"
+"                       request (default 300ms; 0: do not ask it)\n"
 "      --rest EXCHANGE=URL  the exchange's REST base, e.g.\n"
 "                       binance=http://127.0.0.1:8800 (repeatable)\n"
 "      --insecure       allow a tcp bus on a non-loopback address\n"
@@ -64,6 +69,36 @@ static const char usage[] =
 /* Extra candles fetched before the history wanted (see load_history). */
 #define HISTORY_LEAD 16
 
+/* Longest a REST request may take, retries aside. */
+#define REST_TIMEOUT_MS 10000
+/* Trades of a market kept while a history of it loads. */
+#define LOAD_BUF_MAX 200000
+
+struct tfctx;
+
+/* A history load in flight for one topic: ts-store first, then the
+ * exchange's REST for what the store lacks, each step started by the reply
+ * to the one before, none blocking the loop. */
+struct load {
+	struct tfctx *t;
+	int64_t cut;   /* trades before this are in the history */
+	int64_t start; /* the window: [start, open + tf), open holding cut */
+	int64_t open;
+	size_t count;
+	void *req;     /* REQ socket to ts-store while asking it */
+	unsigned store_timer;
+	struct ts_candle *stored; /* the store's run of candles (see join) */
+	size_t nstored;
+	int64_t from;  /* REST serves [from, open + tf) */
+	const struct ts_klines_ex *kx; /* NULL: no REST for this topic */
+	struct ts_klines_plan plan;
+	int planned;
+	struct chttp_req *http;
+	char url[1024];
+	int attempt;
+	unsigned retry_timer;
+};
+
 /* One candles topic: a timeframe of a market. */
 struct tfctx {
 	struct ts_candle_series s;
@@ -72,6 +107,7 @@ struct tfctx {
 	char topic[TS_TOPIC_MAX];
 	int dirty;       /* the open candle changed since it was published */
 	int pending;     /* its history waits for the market to be live */
+	struct load *load; /* its history is loading: trades wait in m->buf */
 	int64_t last_pub; /* monotonic µs of the last open-candle publication */
 	uint64_t reported_late, reported_dup;
 };
@@ -87,6 +123,12 @@ struct market {
 	 * the cut arrives live. */
 	int live;
 	unsigned warmup_timer;
+	/* trades that arrived while some timeframe's history loads, applied
+	 * to it when the history is in */
+	int loading;
+	struct ts_candle_trade *buf;
+	size_t nbuf, capbuf;
+	uint64_t buf_dropped;
 	struct app *app;
 };
 
@@ -102,6 +144,9 @@ struct app {
 	struct ts_jw w;
 	size_t hist_n;
 	int64_t gap_us, grace_us;
+	int64_t store_wait_us; /* how long ts-store may take; 0: do not ask */
+	struct ts_bus_ep ep;
+	struct chttp *http;
 	unsigned timer;
 	/* filter mode */
 	int tfs[TS_TF_COUNT], ntfs;
@@ -149,6 +194,8 @@ tf_add(struct app *a, struct market *m, int tf)
 	return t;
 }
 
+static void load_cancel(struct app *a, struct tfctx *t);
+
 static void
 tf_free(struct market *m, int tf)
 {
@@ -156,6 +203,8 @@ tf_free(struct market *m, int tf)
 
 	if (!t)
 		return;
+	if (t->load)
+		load_cancel(m->app, t);
 	if (t->s.late || t->s.dup || t->s.overflow || t->s.unfilled)
 		ts_info("'%s': %" PRIu64 " trades, %" PRIu64 " late (for closed candles), "
 		    "%" PRIu64 " already in history, %" PRIu64 " overflowing, %" PRIu64
@@ -247,25 +296,37 @@ report_counts(struct app *a, struct tfctx *t, int r, int64_t ts)
 }
 
 static void
+apply_one(struct app *a, struct tfctx *t, const struct ts_candle_trade *tr)
+{
+	int r = ts_candle_trade(&t->s, tr->ts, tr->px, tr->qty, tr->buy, on_closed, t);
+
+	if (r == TS_CANDLE_APPLIED) {
+		if (a->filter && a->updates)
+			emit(a, t, &t->s.cur);
+		else
+			t->dirty = 1;
+	} else if (r != TS_CANDLE_DUP) {
+		report_counts(a, t, r, tr->ts);
+	}
+}
+
+static void
 apply_trade(struct app *a, struct market *m, const struct ts_candle_trade *tr)
 {
 	a->trades++;
-	for (int i = 0; i < TS_TF_COUNT; i++) {
-		struct tfctx *t = m->tf[i];
-		int r;
-
-		if (!t)
-			continue;
-		r = ts_candle_trade(&t->s, tr->ts, tr->px, tr->qty, tr->buy, on_closed, t);
-		if (r == TS_CANDLE_APPLIED) {
-			if (a->filter && a->updates)
-				emit(a, t, &t->s.cur);
-			else
-				t->dirty = 1;
-		} else if (r != TS_CANDLE_DUP) {
-			report_counts(a, t, r, tr->ts);
+	if (m->loading) {
+		/* a timeframe waits for its history: keep the trade for it */
+		if (m->nbuf < LOAD_BUF_MAX) {
+			ts_xgrow((void **)&m->buf, &m->capbuf, m->nbuf + 1, sizeof *m->buf);
+			m->buf[m->nbuf++] = *tr;
+		} else if (m->buf_dropped++ == 0) {
+			ts_warn("'%s': more than %d trades while history loads; the "
+			    "loading timeframes miss the rest", m->trades_topic, LOAD_BUF_MAX);
 		}
 	}
+	for (int i = 0; i < TS_TF_COUNT; i++)
+		if (m->tf[i] && !m->tf[i]->load)
+			apply_one(a, m->tf[i], tr);
 }
 
 /* ---- filter mode ---- */
@@ -424,7 +485,7 @@ on_timer(struct ts_loop *l, unsigned id, void *arg)
 	while ((e = ts_map_next(&a->markets, &i))) {
 		struct market *m = e->v.p;
 		for (int k = 0; k < TS_TF_COUNT; k++)
-			if (m->tf[k])
+			if (m->tf[k] && !m->tf[k]->load)
 				ts_candle_advance(&m->tf[k]->s, now, on_closed, m->tf[k]);
 	}
 	flush_dirty(a, ts_mono_us());
@@ -480,44 +541,356 @@ rest_base(struct app *a, const char *ex)
 	return e ? e->v.p : NULL;
 }
 
+/* ---- history: ts-store, then REST, without blocking ---- */
+
+static void
+load_free(struct app *a, struct load *ld)
+{
+	if (ld->req) {
+		ts_loop_del(a->l, ld->req, -1);
+		ts_bus_close(&ld->req);
+	}
+	if (ld->store_timer)
+		ts_loop_cancel(a->l, ld->store_timer);
+	if (ld->retry_timer)
+		ts_loop_cancel(a->l, ld->retry_timer);
+	if (ld->http)
+		chttp_cancel(a->http, ld->http);
+	if (ld->planned)
+		ts_klines_plan_free(&ld->plan);
+	free(ld->stored);
+	free(ld);
+}
+
+static void
+load_done(struct app *a, struct tfctx *t)
+{
+	struct market *m = t->m;
+
+	load_free(a, t->load);
+	t->load = NULL;
+	if (--m->loading == 0) {
+		m->nbuf = 0;
+		m->buf_dropped = 0;
+	}
+}
+
+static void
+load_cancel(struct app *a, struct tfctx *t)
+{
+	ts_debug("'%s': history load abandoned", t->topic);
+	load_done(a, t);
+}
+
+/* The history is in (n may be 0: none): load it, publish the batch, then
+ * apply the trades that came meanwhile, as live ones. */
+static void
+load_finish(struct app *a, struct tfctx *t, const struct ts_candle *c, size_t n,
+    const char *source)
+{
+	struct market *m = t->m;
+	int64_t cut = t->load->cut;
+
+	if (n > 0)
+		ts_candle_series_load(&t->s, c, n, cut);
+	ts_debug("'%s': %zu candles of history (%s)", t->topic, n, source);
+	load_done(a, t);
+	publish_history(a, t);
+	for (size_t i = 0; i < m->nbuf; i++)
+		apply_one(a, t, &m->buf[i]);
+	flush_dirty(a, ts_mono_us());
+	schedule(a);
+}
+
+/* The stored run, then the REST candles from where it ends. */
+static void
+join_and_finish(struct app *a, struct tfctx *t, struct ts_candle *rest, size_t nrest)
+{
+	struct load *ld = t->load;
+	struct ts_candle *all;
+	size_t n = ld->nstored;
+
+	if (ld->nstored == 0) {
+		load_finish(a, t, rest, nrest, "REST");
+		return;
+	}
+	all = ts_xmalloc((ld->nstored + nrest + 1) * sizeof *all);
+	memcpy(all, ld->stored, ld->nstored * sizeof *all);
+	for (size_t i = 0; i < nrest; i++)
+		if (rest[i].t >= ld->from)
+			all[n++] = rest[i];
+	load_finish(a, t, all, n, nrest ? "ts-store and REST" : "ts-store");
+	free(all);
+}
+
+static void rest_next(struct app *a, struct tfctx *t);
+static void on_rest_retry(struct ts_loop *l, unsigned id, void *arg);
+
+static void
+rest_failed(struct app *a, struct tfctx *t, const char *err)
+{
+	struct load *ld = t->load;
+
+	if (ld->nstored && ld->from == ld->open) {
+		/* the store has every closed candle: only the open one's trades
+		 * before the cut are missing */
+		ts_warn("'%s': %s; history from ts-store, the open candle from live "
+		    "trades only", t->topic, err);
+		join_and_finish(a, t, NULL, 0);
+		return;
+	}
+	ts_warn("'%s': no history: %s", t->topic, err);
+	load_finish(a, t, NULL, 0, "none");
+}
+
+static void
+on_rest_reply(void *arg, const struct chttp_result *res)
+{
+	struct tfctx *t = arg;
+	struct load *ld = t->load;
+	struct app *a = t->m->app;
+	char err[1400];
+	long wait;
+	int r;
+
+	ld->http = NULL;
+	if (res->status == 0) {
+		snprintf(err, sizeof err, "cannot get '%s': %s", ld->url, res->err);
+		rest_failed(a, t, err);
+		return;
+	}
+	r = ts_klines_plan_reply(&ld->plan, ld->url, res->status, res->body, res->len,
+	    res->retry_after, ld->attempt, &wait, err, sizeof err);
+	if (r < 0) {
+		rest_failed(a, t, err);
+	} else if (r == 1) {
+		ld->attempt++;
+		ld->retry_timer = ts_loop_timer(a->l, wait * TS_US_PER_SEC, 0,
+		    on_rest_retry, t);
+	} else {
+		ld->attempt = 0;
+		rest_next(a, t);
+	}
+}
+
+static void
+on_rest_retry(struct ts_loop *l, unsigned id, void *arg)
+{
+	struct tfctx *t = arg;
+
+	(void)l, (void)id;
+	t->load->retry_timer = 0;
+	t->load->http = chttp_get(t->m->app->http, t->load->url, REST_TIMEOUT_MS,
+	    on_rest_reply, t);
+}
+
+static void
+rest_next(struct app *a, struct tfctx *t)
+{
+	struct load *ld = t->load;
+	char err[300];
+	int r = ts_klines_plan_next(&ld->plan, ld->url, sizeof ld->url, err, sizeof err);
+
+	if (r == 1) {
+		ld->http = chttp_get(a->http, ld->url, REST_TIMEOUT_MS, on_rest_reply, t);
+	} else if (r == 0) {
+		struct ts_candle *c;
+		size_t n;
+		ts_klines_plan_finish(&ld->plan, &c, &n);
+		join_and_finish(a, t, c, n);
+		free(c);
+	} else {
+		rest_failed(a, t, err);
+	}
+}
+
+/* What the store gave (maybe nothing) is known: decide what REST fetches. */
+static void
+rest_start(struct app *a, struct tfctx *t)
+{
+	struct load *ld = t->load;
+	char err[300];
+	size_t keep;
+
+	ld->from = ts_klines_join_point(ld->stored, ld->nstored, t->s.tf_us, ld->start,
+	    ld->open, HISTORY_LEAD * t->s.tf_us, ld->kx != NULL, &keep);
+	ld->nstored = keep;
+	if (!ld->kx) {
+		const struct ts_klines_ex *kx = ts_klines_find(t->m->ex);
+		char why[120];
+
+		if (kx)
+			snprintf(why, sizeof why, "%s serves no candles that build %s",
+			    kx->name, ts_tf_names[t->tf]);
+		else
+			snprintf(why, sizeof why, "no REST candle endpoint for '%s'", t->m->ex);
+		if (ld->from < 0) {
+			ts_info("'%s': %s; live candles only", t->topic, why);
+			load_finish(a, t, NULL, 0, "none");
+		} else {
+			ts_info("'%s': %s; history from ts-store, the open candle from "
+			    "live trades", t->topic, why);
+			join_and_finish(a, t, NULL, 0);
+		}
+		return;
+	}
+	if (ts_klines_plan_init(&ld->plan, ld->kx, rest_base(a, t->m->ex), t->m->sym,
+	    t->s.tf_us, ld->cut, (size_t)((ld->open + t->s.tf_us - ld->from) / t->s.tf_us),
+	    err, sizeof err) < 0) {
+		rest_failed(a, t, err);
+		return;
+	}
+	ld->planned = 1;
+	rest_next(a, t);
+}
+
+static void
+store_close(struct app *a, struct load *ld)
+{
+	ts_loop_del(a->l, ld->req, -1);
+	ts_bus_close(&ld->req);
+	if (ld->store_timer)
+		ts_loop_cancel(a->l, ld->store_timer);
+	ld->store_timer = 0;
+}
+
+static void
+on_store_timeout(struct ts_loop *l, unsigned id, void *arg)
+{
+	struct tfctx *t = arg;
+	struct app *a = t->m->app;
+
+	(void)l, (void)id;
+	t->load->store_timer = 0;
+	ts_debug("'%s': no answer from ts-store at '%s' within %" PRId64 "ms",
+	    t->topic, a->ep.history, a->store_wait_us / 1000);
+	store_close(a, t->load);
+	rest_start(a, t);
+}
+
+/* Parse a store reply into ld->stored. 0, or -1 with *why. */
+static int
+store_parse(struct load *ld, const char *body, size_t len, const char **why)
+{
+	struct ts_jval root, v, arr, el;
+	struct ts_jiter it;
+	size_t cap = 0;
+	static char msg[200];
+
+	if (ts_json_parse(body, len, &root, NULL) < 0 || root.type != TS_J_OBJ) {
+		*why = "reply is not a JSON object";
+		return -1;
+	}
+	if (ts_json_get(&root, "type", &v) < 0 || !ts_json_str_eq(&v, "history")) {
+		if (ts_json_get_str(&root, "error", msg, sizeof msg) > 0)
+			*why = msg;
+		else
+			*why = "reply is not a history";
+		return -1;
+	}
+	if (ts_json_get(&root, "candles", &arr) < 0 || arr.type != TS_J_ARR) {
+		*why = "reply has no \"candles\" array";
+		return -1;
+	}
+	ts_json_iter(&it, &arr);
+	while (ts_json_next(&it, NULL, &el)) {
+		ts_xgrow((void **)&ld->stored, &cap, ld->nstored + 1, sizeof *ld->stored);
+		if (ts_candle_parse(&el, &ld->stored[ld->nstored], why) < 0) {
+			ld->nstored = 0;
+			return -1;
+		}
+		ld->nstored++;
+	}
+	return 0;
+}
+
+static void
+on_store_reply(struct ts_loop *l, void *sock, int fd, short rev, void *arg)
+{
+	struct tfctx *t = arg;
+	struct load *ld = t->load;
+	struct app *a = t->m->app;
+	const char *why;
+	zmq_msg_t msg;
+
+	(void)l, (void)fd, (void)rev;
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&msg);
+		return;
+	}
+	if (store_parse(ld, zmq_msg_data(&msg), zmq_msg_size(&msg), &why) < 0)
+		ts_warn("'%s': bad history from ts-store at '%s': %s; using REST",
+		    t->topic, a->ep.history, why);
+	else
+		ts_debug("'%s': %zu candles from ts-store", t->topic, ld->nstored);
+	zmq_msg_close(&msg);
+	store_close(a, ld);
+	rest_start(a, t);
+}
+
+/* Ask ts-store first, when one may be there. */
+static int
+store_ask(struct app *a, struct tfctx *t)
+{
+	struct load *ld = t->load;
+	struct ts_jw w = { 0 };
+	int zero = 0;
+
+	if (!a->store_wait_us || !a->ep.history[0])
+		return -1;
+	/* no socket file: no ts-store on this bus, no need to wait for it */
+	if (!a->ep.tcp && access(a->ep.history + 6, F_OK) < 0)
+		return -1;
+	if (!(ld->req = zmq_socket(ts_bus_ctx(), ZMQ_REQ)))
+		return -1;
+	zmq_setsockopt(ld->req, ZMQ_LINGER, &zero, sizeof zero);
+	ts_jw_obj(&w);
+	ts_jw_kstr(&w, "topic", t->topic);
+	ts_jw_ki64(&w, "since", ld->start);
+	ts_jw_ki64(&w, "until", ld->open);
+	ts_jw_ki64(&w, "limit", (int64_t)ld->count);
+	ts_jw_obj_end(&w);
+	if (zmq_connect(ld->req, a->ep.history) < 0 ||
+	    zmq_send(ld->req, w.buf, w.len, ZMQ_DONTWAIT) < 0) {
+		ts_debug("cannot ask ts-store at '%s': %s", a->ep.history, zmq_strerror(errno));
+		ts_bus_close(&ld->req);
+		ts_jw_free(&w);
+		return -1;
+	}
+	ts_jw_free(&w);
+	ts_loop_add(a->l, ld->req, -1, ZMQ_POLLIN, on_store_reply, t);
+	ld->store_timer = ts_loop_timer(a->l, a->store_wait_us, 0, on_store_timeout, t);
+	return 0;
+}
+
 static void
 load_history(struct app *a, struct tfctx *t)
 {
 	const struct ts_klines_ex *kx = ts_klines_find(t->m->ex);
-	struct ts_candle *c;
-	size_t n;
-	int64_t cut;
-	char err[512];
+	struct load *ld = ts_xcalloc(1, sizeof *ld);
 
-	if (!kx) {
-		ts_info("'%s': no REST candle endpoint for '%s'; live candles only",
-		    t->topic, t->m->ex);
-		return;
-	}
-	if (ts_klines_source(kx, t->tf) < 0) {
-		ts_info("'%s': %s serves no candles that build %s; live candles only",
-		    t->topic, kx->name, ts_tf_names[t->tf]);
-		return;
-	}
+	ld->t = t;
 	/* trades before the cut are in the history; those after it come live
 	 * (the trades subscription was made before this request) */
-	cut = ts_now_us();
+	ld->cut = ts_now_us();
+	ld->open = ts_tf_align(ld->cut, t->s.tf_us);
 	/* a few candles more than wanted: an exchange that omits empty
 	 * intervals (Coinbase) may leave the oldest ones out, and the flat
 	 * candles that fill them need the close before them */
-	if (ts_klines_fetch(kx, rest_base(a, t->m->ex), t->m->sym, t->s.tf_us, cut,
-	    a->hist_n + HISTORY_LEAD, 10000, &c, &n, err, sizeof err) < 0) {
-		ts_warn("'%s': no history: %s", t->topic, err);
-		return;
-	}
-	ts_candle_series_load(&t->s, c, n, cut);
-	ts_debug("'%s': %zu candles of history", t->topic, n);
-	free(c);
+	ld->count = a->hist_n + HISTORY_LEAD;
+	ld->start = ld->open + t->s.tf_us - (int64_t)ld->count * t->s.tf_us;
+	if (kx && ts_klines_source(kx, t->tf) >= 0)
+		ld->kx = kx;
+	t->load = ld;
+	t->m->loading++;
+	if (store_ask(a, t) < 0)
+		rest_start(a, t);
 }
 
-/* The market's trades flow (or WARMUP_US passed): fetch the history of
- * the timeframes that wait for it. Trades queued meanwhile are older than
- * the cut and in the history. */
+/* The market's trades flow (or WARMUP_US passed): start loading the
+ * history of the timeframes that wait for it. Trades queued meanwhile are
+ * older than the cut and in the history. */
 static void
 market_live(struct app *a, struct market *m)
 {
@@ -530,8 +903,7 @@ market_live(struct app *a, struct market *m)
 		if (!t || !t->pending)
 			continue;
 		t->pending = 0;
-		load_history(a, t);
-		publish_history(a, t);
+		load_history(a, t); /* publishes it when it is in */
 	}
 }
 
@@ -580,6 +952,7 @@ on_want(struct app *a, const char *topic, int on)
 				ts_loop_cancel(a->l, m->warmup_timer);
 			ts_bus_unsubscribe(a->sub, m->trades_topic);
 			ts_map_del(&a->markets, key);
+			free(m->buf);
 			free(m);
 		}
 		schedule(a);
@@ -596,8 +969,9 @@ on_want(struct app *a, const char *topic, int on)
 			m->live = 1;
 	}
 	if (m->tf[tf]) {
-		/* another subscriber of a topic we produce: it gets history */
-		if (a->hist_n && !m->tf[tf]->pending)
+		/* another subscriber of a topic we produce: it gets history
+		 * (now, or with everyone when the loading one is in) */
+		if (a->hist_n && !m->tf[tf]->pending && !m->tf[tf]->load)
 			publish_history(a, m->tf[tf]);
 		return;
 	}
@@ -606,7 +980,6 @@ on_want(struct app *a, const char *topic, int on)
 	if (a->hist_n) {
 		if (m->live) {
 			load_history(a, m->tf[tf]);
-			publish_history(a, m->tf[tf]);
 		} else {
 			m->tf[tf]->pending = 1;
 		}
@@ -702,6 +1075,7 @@ free_all(struct app *a)
 		struct market *m = e->v.p;
 		for (int k = 0; k < TS_TF_COUNT; k++)
 			tf_free(m, k);
+		free(m->buf);
 		free(m);
 	}
 	ts_map_clear(&a->markets);
@@ -722,6 +1096,7 @@ main(int argc, char **argv)
 		{ "history", required_argument, NULL, 'n' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "grace", required_argument, NULL, 'g' },
+		{ "store-wait", required_argument, NULL, 'S' },
 		{ "rest", required_argument, NULL, OPT_REST },
 		{ "insecure", no_argument, NULL, OPT_INSECURE },
 		{ "stdin", no_argument, NULL, OPT_STDIN },
@@ -735,11 +1110,11 @@ main(int argc, char **argv)
 		.hist_n = 500,
 		.gap_us = TS_US_PER_SEC / 10,
 		.grace_us = 250000,
+		.store_wait_us = 300000,
 		.bad_rl = TS_RATELIMIT_INIT(1, 10),
 		.late_rl = TS_RATELIMIT_INIT(1, 10),
 	};
 	const char *bus = NULL, *tfs = NULL;
-	struct ts_bus_ep ep;
 	char err[256], *end;
 	int o, insecure = 0, verbose = 1;
 	long v;
@@ -747,7 +1122,7 @@ main(int argc, char **argv)
 
 	ts_log_init(argv[0]);
 	the_app = &a;
-	while ((o = getopt_long(argc, argv, "B:n:r:g:t:Tuh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "B:n:r:g:S:t:Tuh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'B': bus = optarg; break;
 		case 'n':
@@ -766,6 +1141,11 @@ main(int argc, char **argv)
 			if (ts_duration_parse(optarg, &a.grace_us) < 0 || a.grace_us < 0 ||
 			    a.grace_us > 60 * TS_US_PER_SEC)
 				ts_die(TS_EXIT_USAGE, "bad --grace '%s' (0 to 60s)", optarg);
+			break;
+		case 'S':
+			if (ts_duration_parse(optarg, &a.store_wait_us) < 0 ||
+			    a.store_wait_us < 0 || a.store_wait_us > 60 * TS_US_PER_SEC)
+				ts_die(TS_EXIT_USAGE, "bad --store-wait '%s' (0 to 60s)", optarg);
 			break;
 		case OPT_REST: add_rest(&a, optarg); break;
 		case OPT_INSECURE: insecure = 1; break;
@@ -808,20 +1188,21 @@ main(int argc, char **argv)
 		ts_die(TS_EXIT_USAGE, "-t, -T and -u belong to --stdin");
 	if (optind < argc)
 		ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-	if (ts_bus_resolve(bus, &ep, err, sizeof err) < 0)
+	if (ts_bus_resolve(bus, &a.ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
-	if (!ts_bus_is_local(&ep) && !insecure)
+	if (!ts_bus_is_local(&a.ep) && !insecure)
 		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
-		    "encryption (use --insecure to allow it)", ep.host);
+		    "encryption (use --insecure to allow it)", a.ep.host);
 
 	a.l = ts_loop_new();
 	ts_loop_signal(a.l, SIGINT, on_stop, NULL);
 	ts_loop_signal(a.l, SIGTERM, on_stop, NULL);
-	a.pub.sock = ts_bus_producer(&ep);
+	a.http = chttp_new(a.l);
+	a.pub.sock = ts_bus_producer(&a.ep);
 	/* every subscription, repeats too: a second subscriber of a topic
 	 * gets its own history batch */
 	zmq_setsockopt(a.pub.sock, ZMQ_XPUB_VERBOSE, &verbose, sizeof verbose);
-	a.sub = ts_bus_sub(&ep);
+	a.sub = ts_bus_sub(&a.ep);
 	ts_loop_add(a.l, a.pub.sock, -1, ZMQ_POLLIN, on_xpub, &a);
 	ts_loop_add(a.l, a.sub, -1, ZMQ_POLLIN, on_trades, &a);
 
@@ -829,7 +1210,8 @@ main(int argc, char **argv)
 		ts_die_errno(TS_EXIT_TEMP, "poll failed");
 	ts_info("stopping: %" PRIu64 " trades, %" PRIu64 " invalid, %" PRIu64
 	    " candles published", a.trades, a.bad, a.pub.sent);
-	free_all(&a);
+	free_all(&a); /* ends the loads: their sockets close before the context */
+	chttp_free(&a.http);
 	{
 		int zero = 0;
 		zmq_setsockopt(a.sub, ZMQ_LINGER, &zero, sizeof zero);
