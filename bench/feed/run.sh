@@ -40,7 +40,7 @@ cpu_of() { # pid: user+system seconds so far
 # feed NAME EX CHANNELS SYMS...: run ts-feed --stdout for DUR seconds
 feed() {
 	n=$1 ex=$2 ch=$3; shift 3
-	"$BIN/ts-feed" --stats --stdout --channels "$ch" --url "ws://127.0.0.1:$PORT" \
+	"$BIN/ts-feed" --stats ${FEED_OUT---stdout} --channels "$ch" --url "ws://127.0.0.1:$PORT" \
 	    --rest "http://127.0.0.1:$PORT" "$ex" "$@" >/dev/null 2>"$W/$n.feed" &
 	fp=$!
 	s0=$(cpu_of "$SIM_PID")
@@ -77,6 +77,35 @@ for ex in binance coinbase; do
 		echo "$ex $ch $STATS" >>"$W/raw"
 	done
 done
+
+# on the bus: ts-supervisor's proxy, ts-feed publishing, ts-cat reading
+TS_BUS=$W/bus
+export TS_BUS
+"$BIN/ts-supervisor" --ready-fd 3 3>"$W/sup.ready" >/dev/null 2>"$W/sup.err" &
+sup_pid=$!
+PIDS="$PIDS $sup_pid"
+for _ in $(seq 100); do [ -s "$W/sup.ready" ] && break; sleep 0.05; done
+for ch in trades book; do
+	"$BIN/ts-cat" -q "$ch/binance/BTC-USDT" >/dev/null 2>&1 &
+	cat_pid=$!
+	PIDS="$PIDS $cat_pid"
+	sim s --rate max binance
+	FEED_OUT= feed "bus-$ch" binance "$ch" BTC-USDT
+	endsim
+	kill "$cat_pid"
+	wait "$cat_pid" 2>/dev/null
+	msgs=$(stat msgs) cpu=$(stat cpu | tr -d s)
+	row "ts-feed binance $ch on the bus, ts-cat reading ($(stat published) published, $(stat dropped) dropped)" \
+	    "$(echo "$msgs / $DUR" | bc)" \
+	    "$(echo "scale=2; $cpu * 1000000 / $msgs" | bc)" \
+	    "$(echo "scale=0; 100 * $cpu / $DUR" | bc)%" \
+	    "$(echo "scale=0; 100 * $SIMCPU / $DUR" | bc)%" \
+	    "$(stat latency_p50_le) / $(stat latency_p99_le)"
+done
+
+kill "$sup_pid"
+wait "$sup_pid" 2>/dev/null
+unset TS_BUS
 
 # 20 symbols, trades and full books: peak RSS
 syms=$(for b in BTC ETH SOL XRP ADA DOGE DOT LTC LINK AVAX TRX BCH ATOM XLM ETC FIL NEAR APT ARB OP; do
@@ -140,11 +169,12 @@ for ex in binance coinbase; do
 	sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$W/slow.pid" "$BIN/ts-feed" --stdout \
 	    --channels trades --url "ws://127.0.0.1:$PORT" --rest "http://127.0.0.1:$PORT" \
 	    "$ex" "$sym" 2>/dev/null | { sleep 3; cat; } >"$W/slow.out" &
+	reader=$!
 	sleep "$DUR"
 	endsim
 	sleep 1
 	kill "$(cat "$W/slow.pid")" 2>/dev/null
-	wait
+	wait "$reader"
 	grep "^trades/" "$W/slow.out" | cut -f2- | jq -r .id >"$W/ids"
 	f=$(head -1 "$W/ids") l=$(tail -1 "$W/ids")
 	gen=$(jq -c --arg s "$sym" "select(.sym == \$s) | .id | tonumber | select(. >= $f and . <= $l)" "$W/truth" | wc -l)
