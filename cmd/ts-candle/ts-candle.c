@@ -593,7 +593,8 @@ load_finish(struct app *a, struct tfctx *t, const struct ts_candle *c, size_t n,
 
 	if (n > 0)
 		ts_candle_series_load(&t->s, c, n, cut);
-	ts_debug("'%s': %zu candles of history (%s)", t->topic, n, source);
+	ts_debug("'%s': %zu candles of history (%s)", t->topic,
+	    t->s.len + (t->s.has ? 1 : 0), source);
 	load_done(a, t);
 	publish_history(a, t);
 	for (size_t i = 0; i < m->nbuf; i++)

@@ -6,17 +6,20 @@ deterministic market of one-minute candles (model() below), so a test can
 compute what the history must hold. Minutes with m % 11 == 5 have no trades:
 Coinbase omits them, Binance sends them flat at the previous close.
 
-    klines_server.py PORTFILE LOGFILE
+    klines_server.py PORTFILE LOGFILE [GATEFILE]
 
 binds a free port, writes it to PORTFILE, and appends each request's path to
-LOGFILE. Binance interval 1s is refused with Binance's error shape (tests the
+LOGFILE. With GATEFILE, Coinbase requests (logged on arrival) are answered
+only once GATEFILE exists (at most 120 s later): a REST server as slow as a
+test wants; requests are served in threads, so Binance answers meanwhile. Binance interval 1s is refused with Binance's error shape (tests the
 error path). Also importable: model(), aggregate().
 """
 import json
+import os
 import sys
 import time
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 WEEK_ORIGIN = 4 * 86400  # Monday 1970-01-05
@@ -81,6 +84,7 @@ BN_INT = {"1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600,
 
 class Handler(BaseHTTPRequestHandler):
     log_path = None
+    gate_path = None
 
     def reply(self, status, obj):
         body = json.dumps(obj, separators=(",", ":")).encode()
@@ -95,8 +99,12 @@ class Handler(BaseHTTPRequestHandler):
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
         with open(self.log_path, "a") as f:
             f.write(self.path + "\n")
-        now = int(time.time())
         parts = u.path.split("/")
+        if self.gate_path and u.path.startswith("/api/v3/brokerage/"):
+            deadline = time.time() + 120
+            while not os.path.exists(self.gate_path) and time.time() < deadline:
+                time.sleep(0.05)
+        now = int(time.time())
         if u.path.startswith("/api/v3/brokerage/market/products/") and parts[-1] == "candles":
             g = CB_GRAN.get(q.get("granularity"))
             if not g or parts[-2] != "BTC-USD":
@@ -142,10 +150,12 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     Handler.log_path = sys.argv[2]
-    srv = HTTPServer(("127.0.0.1", 0), Handler)
+    if len(sys.argv) > 3:
+        Handler.gate_path = sys.argv[3]
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write("%d\n" % srv.server_address[1])
-    import os
     os.rename(sys.argv[1] + ".tmp", sys.argv[1])
     srv.serve_forever()
 
