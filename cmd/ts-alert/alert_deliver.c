@@ -4,7 +4,8 @@
  * (one record of at most PIPE_BUF bytes, so a write is all or nothing) to a
  * non-blocking pipe and goes on. The worker, a single-threaded child forked
  * before any ZeroMQ context exists, runs commands, POSTs webhooks and sends
- * mail, retrying failures with exponential backoff. */
+ * mail, many at once but one at a time per target, retrying failures with
+ * exponential backoff. */
 #include "alert.h"
 #include "http.h"
 #include "log.h"
@@ -19,11 +20,16 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_JOBS 4096
+#define MAX_JOBS 4096        /* alerts waiting, all targets */
+#define MAX_PER_TARGET 1024  /* so one dead target cannot take the whole queue */
+#define MAX_RUNNING 64       /* deliveries in flight */
+#define COMMAND_TICK_MS 20   /* how often to look for ended commands without pidfd */
 #define RECORD_MAX (PIPE_BUF - 16)
 #define BACKOFF_CAP (600 * TS_US_PER_SEC)
 #define COMMAND_TIMEOUT_MS 30000
@@ -134,18 +140,53 @@ alert_text(const char *alert_json, size_t len, char *buf, size_t n)
 
 /* ---- the worker --------------------------------------------------------- */
 
+/* Every target has its own queue. At most one delivery to a target is in
+ * flight, so a hung server holds one connection and delays only its own
+ * alerts, while other targets proceed side by side: webhooks and mail as
+ * transfers of one curl multi handle, commands as child processes. */
+
+struct mailbuf {
+	const char *p;
+	size_t left;
+};
+
+enum { J_WAIT, J_HTTP, J_CMD };
+
 struct job {
 	char *alert;       /* the alert JSON */
 	char *target;
 	char *smtp_url, *smtp_from, *smtp_user, *smtp_tls, *smtp_cacert;
+	struct tqueue *q;  /* its target's queue */
 	int attempt;
-	int64_t due;       /* monotonic */
+	int64_t due;       /* monotonic; -1 once finished */
+	int state;         /* J_WAIT, or what is running */
+	char rule[80];     /* for the log */
+	/* a running transfer */
+	CURL *easy;
+	struct curl_slist *hdrs, *rcpts;
+	char *body;        /* request body or mail message (owned) */
+	size_t body_len;
+	struct mailbuf mb;
+	long retry_after;  /* seconds, from a Retry-After header */
+	char errbuf[CURL_ERROR_SIZE];
+	/* a running command */
+	pid_t pid;
+	int pidfd;         /* readable when the child exits; -1: poll for it */
+	int64_t deadline;
+};
+
+struct tqueue {
+	size_t queued;     /* unfinished jobs for this target */
+	int busy;          /* one of them is in flight */
 };
 
 struct worker {
 	struct alert_delivery_opts o;
-	struct job *jobs;
+	struct job **jobs; /* in arrival order */
 	size_t n, cap;
+	struct ts_map targets; /* target -> struct tqueue * */
+	CURLM *multi;
+	int running;
 	uint64_t delivered, failed, dropped;
 };
 
@@ -159,6 +200,7 @@ job_free(struct job *j)
 	free(j->smtp_user);
 	free(j->smtp_tls);
 	free(j->smtp_cacert);
+	free(j);
 }
 
 /* What to print for a target: its kind and, for URLs, scheme and host
@@ -167,7 +209,6 @@ static void
 redact(const char *t, char *buf, size_t n)
 {
 	const char *p = strstr(t, "://");
-	const char *colon = strchr(t, ':');
 
 	if (!strncmp(t, "command:", 8) || !strncmp(t, "mail:", 5) || !p) {
 		snprintf(buf, n, "%s", t);
@@ -176,12 +217,11 @@ redact(const char *t, char *buf, size_t n)
 	{
 		const char *host_end = strchr(p + 3, '/');
 		int hl = host_end ? (int)(host_end - t) : (int)strlen(t);
-		(void)colon;
 		snprintf(buf, n, "%.*s/…", hl, t);
 	}
 }
 
-/* Replace ${NAME} with the environment's value. -1 with *why when unset. */
+/* Replace ${NAME} with the environment's value. NULL with err when unset. */
 static char *
 expand(const char *s, char *err, size_t errlen)
 {
@@ -222,61 +262,228 @@ expand(const char *s, char *err, size_t errlen)
 
 enum { D_OK, D_RETRY, D_PERM };
 
-static int
-http_result(int rc, struct ts_http_resp *resp, char *err, size_t errlen,
-    int64_t *retry_after)
+/* A finished attempt: log it, and retry with backoff or forget the job. */
+static void
+settle_job(struct worker *w, struct job *j, int res, const char *err, int64_t retry_after)
 {
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", resp->err);
-		return D_RETRY;
+	char shown[300];
+	int64_t backoff;
+
+	redact(j->target, shown, sizeof shown);
+	j->state = J_WAIT;
+	j->q->busy = 0;
+	if (res == D_OK) {
+		w->delivered++;
+		ts_info("delivered alert '%s' to %s", j->rule, shown);
+		j->due = -1;
+		return;
 	}
-	if (resp->status >= 200 && resp->status < 300)
-		return D_OK;
-	snprintf(err, errlen, "HTTP %ld", resp->status);
-	if (resp->retry_after > 0)
-		*retry_after = resp->retry_after * TS_US_PER_SEC;
-	if (resp->status == 408 || resp->status == 429 || resp->status >= 500)
-		return D_RETRY;
-	return D_PERM;
+	if (res == D_PERM || j->attempt >= w->o.max_attempts) {
+		w->failed++;
+		ts_warn("cannot deliver alert '%s' to %s: %s; giving up after %d attempt%s",
+		    j->rule, shown, err, j->attempt, j->attempt == 1 ? "" : "s");
+		j->due = -1;
+		return;
+	}
+	backoff = w->o.retry_base_us << (j->attempt - 1 < 20 ? j->attempt - 1 : 20);
+	if (backoff > BACKOFF_CAP)
+		backoff = BACKOFF_CAP;
+	if (retry_after > backoff)
+		backoff = retry_after < BACKOFF_CAP ? retry_after : BACKOFF_CAP;
+	j->due = ts_mono_us() + backoff;
+	ts_warn("cannot deliver alert '%s' to %s: %s; retry %d of %d in %.1fs", j->rule, shown,
+	    err, j->attempt + 1, w->o.max_attempts, (double)backoff / 1e6);
 }
 
-static int
-deliver_http(struct worker *w, const struct job *j, const char *url, char *err,
-    size_t errlen, int64_t *retry_after)
-{
-	struct ts_http_resp resp;
-	char text[1024], title[160];
-	const char *hdrs[4] = { NULL };
-	jv body;
-	int rc, res;
+/* ---- webhooks and mail: transfers of the multi handle ------------------- */
 
+static size_t
+discard_body(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p, (void)arg;
+	return size * n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct job *j = arg;
+	size_t n = size * nmemb;
+
+	if (n > 12 && !strncasecmp(p, "Retry-After:", 12))
+		j->retry_after = strtol(p + 12, NULL, 10);
+	return n;
+}
+
+static size_t
+mail_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct mailbuf *m = arg;
+	size_t k = size * n < m->left ? size * n : m->left;
+
+	memcpy(buf, m->p, k);
+	m->p += k;
+	m->left -= k;
+	return k;
+}
+
+static CURL *
+new_easy(struct worker *w, struct job *j, const char *url)
+{
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		return NULL;
+	j->errbuf[0] = '\0';
+	j->retry_after = -1;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, w->o.timeout_ms);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, j->errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "tradesuite/0.1");
+	return c;
+}
+
+/* Set up j's POST in its target's format; D_OK when it is under way. */
+static int
+start_http(struct worker *w, struct job *j, char *err, size_t errlen)
+{
+	const char *colon = strchr(j->target, ':');
+	char text[1024], title[160], *url;
+	const char *ctype = "Content-Type: application/json";
+
+	if (!(url = expand(colon + 1, err, errlen)))
+		return D_PERM;
 	alert_text(j->alert, strlen(j->alert), text, sizeof text);
-	memset(&resp, 0, sizeof resp);
 	if (!strncmp(j->target, "webhook:", 8)) {
-		rc = ts_http_post(url, "application/json", j->alert, strlen(j->alert), NULL,
-		    w->o.timeout_ms, &resp);
+		j->body = ts_xstrdup(j->alert);
 	} else if (!strncmp(j->target, "ntfy:", 5)) {
-		char *colon = strchr(text, ':');
+		char *c2 = strchr(text, ':');
 		snprintf(title, sizeof title, "Title: ts-alert %.*s",
-		    colon ? (int)(colon - text) : 60, text);
-		hdrs[0] = title;
-		hdrs[1] = "Tags: chart_with_upwards_trend";
-		rc = ts_http_post(url, "text/plain; charset=utf-8", text, strlen(text), hdrs,
-		    w->o.timeout_ms, &resp);
+		    c2 ? (int)(c2 - text) : 60, text);
+		ctype = "Content-Type: text/plain; charset=utf-8";
+		j->hdrs = curl_slist_append(j->hdrs, title);
+		j->hdrs = curl_slist_append(j->hdrs, "Tags: chart_with_upwards_trend");
+		j->body = ts_xstrdup(text);
 	} else {
 		/* Discord reads "content", Slack "text" */
 		const char *key = !strncmp(j->target, "discord:", 8) ? "content" : "text";
-		jv s;
-		body = jv_object_set(jv_object(), jv_string(key), jv_string(text));
-		s = jv_dump_string(body, 0);
-		rc = ts_http_post(url, "application/json", jv_string_value(s),
-		    (size_t)jv_string_length_bytes(jv_copy(s)), NULL, w->o.timeout_ms, &resp);
+		jv s = jv_dump_string(jv_object_set(jv_object(), jv_string(key), jv_string(text)), 0);
+		j->body = ts_xstrdup(jv_string_value(s));
 		jv_free(s);
 	}
-	res = http_result(rc, &resp, err, errlen, retry_after);
-	ts_http_resp_free(&resp);
-	return res;
+	j->body_len = strlen(j->body);
+	j->hdrs = curl_slist_append(j->hdrs, ctype);
+	j->hdrs = curl_slist_append(j->hdrs, "Expect:");
+	j->easy = new_easy(w, j, url);
+	free(url);
+	if (!j->easy) {
+		snprintf(err, errlen, "cannot initialise curl");
+		return D_RETRY;
+	}
+	curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->hdrs);
+	curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->body);
+	curl_easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE, (long)j->body_len);
+	return D_OK;
 }
+
+static int
+start_mail(struct worker *w, struct job *j, char *err, size_t errlen)
+{
+	const char *to = j->target + 5, *pw = getenv("TS_ALERT_SMTP_PASSWORD");
+	char text[1024], date[64], addr[300];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *f;
+
+	if (!j->smtp_url || !j->smtp_from) {
+		snprintf(err, errlen, "no 'set smtp URL' and 'set smtp-from ADDRESS' in the rules file");
+		return D_PERM;
+	}
+	alert_text(j->alert, strlen(j->alert), text, sizeof text);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	if (!(f = open_memstream(&j->body, &j->body_len)))
+		ts_die(TS_EXIT_TEMP, "out of memory");
+	fprintf(f, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nSubject: [ts-alert] %s\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n\r\n%s\r\n",
+	    date, j->smtp_from, to, text, text, j->alert);
+	fclose(f);
+	j->mb.p = j->body;
+	j->mb.left = j->body_len;
+	snprintf(addr, sizeof addr, "<%s>", to);
+	j->rcpts = curl_slist_append(j->rcpts, addr);
+	if (!(j->easy = new_easy(w, j, j->smtp_url))) {
+		snprintf(err, errlen, "cannot initialise curl");
+		return D_RETRY;
+	}
+	snprintf(addr, sizeof addr, "<%s>", j->smtp_from);
+	curl_easy_setopt(j->easy, CURLOPT_MAIL_FROM, addr); /* curl copies strings */
+	curl_easy_setopt(j->easy, CURLOPT_MAIL_RCPT, j->rcpts);
+	curl_easy_setopt(j->easy, CURLOPT_READFUNCTION, mail_read);
+	curl_easy_setopt(j->easy, CURLOPT_READDATA, &j->mb);
+	curl_easy_setopt(j->easy, CURLOPT_UPLOAD, 1L);
+	if (!strncmp(j->smtp_url, "smtp://", 7) && !(j->smtp_tls && !strcmp(j->smtp_tls, "none")))
+		curl_easy_setopt(j->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL); /* STARTTLS, required */
+	if (j->smtp_cacert)
+		curl_easy_setopt(j->easy, CURLOPT_CAINFO, j->smtp_cacert);
+	if (j->smtp_user) {
+		curl_easy_setopt(j->easy, CURLOPT_USERNAME, j->smtp_user);
+		curl_easy_setopt(j->easy, CURLOPT_PASSWORD, pw ? pw : "");
+	}
+	return D_OK;
+}
+
+static void
+transfer_clear(struct worker *w, struct job *j)
+{
+	if (j->easy) {
+		curl_multi_remove_handle(w->multi, j->easy);
+		curl_easy_cleanup(j->easy);
+		j->easy = NULL;
+	}
+	curl_slist_free_all(j->hdrs);
+	curl_slist_free_all(j->rcpts);
+	j->hdrs = j->rcpts = NULL;
+	free(j->body);
+	j->body = NULL;
+	j->body_len = 0;
+}
+
+/* A transfer has ended with curl's code rc. */
+static void
+transfer_done(struct worker *w, struct job *j, CURLcode rc)
+{
+	char err[512];
+	long status = 0;
+	int mail = !strncmp(j->target, "mail:", 5), res;
+	int64_t retry_after = 0;
+
+	w->running--;
+	if (rc != CURLE_OK) {
+		snprintf(err, sizeof err, "%s", j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
+		res = mail && (rc == CURLE_LOGIN_DENIED || rc == CURLE_URL_MALFORMAT ||
+		    rc == CURLE_UNSUPPORTED_PROTOCOL) ? D_PERM : D_RETRY;
+	} else if (mail) {
+		res = D_OK;
+	} else {
+		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+		snprintf(err, sizeof err, "HTTP %ld", status);
+		if (j->retry_after > 0)
+			retry_after = j->retry_after * TS_US_PER_SEC;
+		res = status >= 200 && status < 300 ? D_OK :
+		    status == 408 || status == 429 || status >= 500 ? D_RETRY : D_PERM;
+	}
+	transfer_clear(w, j);
+	settle_job(w, j, res, err, retry_after);
+}
+
+/* ---- commands: child processes ------------------------------------------ */
 
 static void
 set_env_from(jv o, const char *key, const char *var)
@@ -286,14 +493,12 @@ set_env_from(jv o, const char *key, const char *var)
 }
 
 static int
-deliver_command(struct worker *w, const struct job *j, char *err, size_t errlen)
+start_command(struct job *j, char *err, size_t errlen)
 {
-	int in[2], status;
-	pid_t pid;
-	int64_t deadline;
+	int in[2];
 	size_t len = strlen(j->alert);
+	pid_t pid;
 
-	(void)w;
 	if (pipe2(in, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return D_RETRY;
@@ -308,6 +513,8 @@ deliver_command(struct worker *w, const struct job *j, char *err, size_t errlen)
 		jv o = jv_parse(j->alert);
 		char text[1024], tb[40], ts[40];
 		dup2(in[0], 0);
+		/* no curl sockets or other deliveries' pipes in the command */
+		(void)syscall(SYS_close_range, 3U, ~0U, 0U);
 		signal(SIGPIPE, SIG_DFL);
 		if (jv_get_kind(o) == JV_KIND_OBJECT) {
 			set_env_from(o, "rule", "TS_ALERT_RULE");
@@ -327,185 +534,96 @@ deliver_command(struct worker *w, const struct job *j, char *err, size_t errlen)
 		_exit(127);
 	}
 	close(in[0]);
-	{
-		/* the alert and a newline; a command that ignores stdin is fine */
-		size_t off = 0;
-		while (off < len) {
-			ssize_t r = write(in[1], j->alert + off, len - off);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			off += (size_t)r;
-		}
-		if (off == len)
-			(void)!write(in[1], "\n", 1);
-		close(in[1]);
-	}
-	deadline = ts_mono_us() + COMMAND_TIMEOUT_MS * 1000;
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR) {
-			snprintf(err, errlen, "waitpid: %s", strerror(errno));
-			return D_RETRY;
-		}
-		if (ts_mono_us() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			snprintf(err, errlen, "timed out after %ds (killed)", COMMAND_TIMEOUT_MS / 1000);
-			return D_RETRY;
-		}
-		{
-			struct timespec ts = { 0, 5 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return D_OK;
-	if (WIFEXITED(status))
-		snprintf(err, errlen, "exited %d", WEXITSTATUS(status));
-	else
-		snprintf(err, errlen, "killed by signal %d", WTERMSIG(status));
-	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? D_PERM : D_RETRY;
+	/* The alert and a newline fit in an empty pipe (a record is at most
+	 * PIPE_BUF), so this never blocks; a command that ignores stdin is
+	 * fine. */
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	if (write(in[1], j->alert, len) == (ssize_t)len)
+		(void)!write(in[1], "\n", 1);
+	close(in[1]);
+	j->pid = pid;
+	j->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	j->deadline = ts_mono_us() + COMMAND_TIMEOUT_MS * 1000;
+	return D_OK;
 }
 
-struct mailbuf {
-	const char *p;
-	size_t left;
-};
-
-static size_t
-mail_read(char *buf, size_t size, size_t n, void *arg)
-{
-	struct mailbuf *m = arg;
-	size_t k = size * n < m->left ? size * n : m->left;
-
-	memcpy(buf, m->p, k);
-	m->p += k;
-	m->left -= k;
-	return k;
-}
-
-static int
-deliver_mail(struct worker *w, const struct job *j, char *err, size_t errlen)
-{
-	const char *to = j->target + 5, *pw = getenv("TS_ALERT_SMTP_PASSWORD");
-	char text[1024], date[64], from[300], rcpt[300], *msg = NULL;
-	struct curl_slist *rcpts = NULL;
-	struct mailbuf mb;
-	size_t mlen = 0;
-	time_t now = time(NULL);
-	struct tm tm;
-	CURL *c;
-	CURLcode rc;
-	FILE *f;
-
-	if (!j->smtp_url || !j->smtp_from) {
-		snprintf(err, errlen, "no 'set smtp URL' and 'set smtp-from ADDRESS' in the rules file");
-		return D_PERM;
-	}
-	alert_text(j->alert, strlen(j->alert), text, sizeof text);
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	if (!(f = open_memstream(&msg, &mlen)))
-		ts_die(TS_EXIT_TEMP, "out of memory");
-	fprintf(f, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nSubject: [ts-alert] %s\r\n"
-	    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n\r\n%s\r\n",
-	    date, j->smtp_from, to, text, text, j->alert);
-	fclose(f);
-	mb.p = msg;
-	mb.left = mlen;
-	snprintf(from, sizeof from, "<%s>", j->smtp_from);
-	snprintf(rcpt, sizeof rcpt, "<%s>", to);
-	rcpts = curl_slist_append(rcpts, rcpt);
-	if (!(c = curl_easy_init())) {
-		free(msg);
-		curl_slist_free_all(rcpts);
-		snprintf(err, errlen, "cannot initialise curl");
-		return D_RETRY;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, j->smtp_url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, mail_read);
-	curl_easy_setopt(c, CURLOPT_READDATA, &mb);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, w->o.timeout_ms);
-	if (!strncmp(j->smtp_url, "smtp://", 7) && !(j->smtp_tls && !strcmp(j->smtp_tls, "none")))
-		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL); /* STARTTLS, required */
-	if (j->smtp_cacert)
-		curl_easy_setopt(c, CURLOPT_CAINFO, j->smtp_cacert);
-	if (j->smtp_user) {
-		curl_easy_setopt(c, CURLOPT_USERNAME, j->smtp_user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, pw ? pw : "");
-	}
-	rc = curl_easy_perform(c);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(rcpts);
-	free(msg);
-	if (rc == CURLE_OK)
-		return D_OK;
-	snprintf(err, errlen, "%s", curl_easy_strerror(rc));
-	return rc == CURLE_LOGIN_DENIED || rc == CURLE_URL_MALFORMAT ||
-	    rc == CURLE_UNSUPPORTED_PROTOCOL ? D_PERM : D_RETRY;
-}
-
+/* Reap j's child if it has ended (or kill it past its deadline). */
 static void
-attempt(struct worker *w, struct job *j, int64_t now)
+command_check(struct worker *w, struct job *j, int64_t now)
 {
-	char err[512] = "", shown[300], rule[80] = "";
-	int64_t retry_after = 0, backoff;
-	int res;
-	char *url = NULL;
-	const char *colon = strchr(j->target, ':');
-	jv o = jv_parse(j->alert);
+	char err[128];
+	int status, res;
+	pid_t r = waitpid(j->pid, &status, WNOHANG);
 
-	jstr(o, "rule", rule, sizeof rule);
-	jv_free(o);
-	redact(j->target, shown, sizeof shown);
-	j->attempt++;
-	if (!strncmp(j->target, "command:", 8)) {
-		res = deliver_command(w, j, err, sizeof err);
-	} else if (!strncmp(j->target, "mail:", 5)) {
-		res = deliver_mail(w, j, err, sizeof err);
-	} else if (!(url = expand(colon + 1, err, sizeof err))) {
-		res = D_PERM;
+	if (r == 0 && now <= j->deadline)
+		return;
+	if (r == 0) {
+		kill(j->pid, SIGKILL);
+		while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		snprintf(err, sizeof err, "timed out after %ds (killed)", COMMAND_TIMEOUT_MS / 1000);
+		res = D_RETRY;
+	} else if (r < 0) {
+		if (errno == EINTR)
+			return;
+		snprintf(err, sizeof err, "waitpid: %s", strerror(errno));
+		res = D_RETRY;
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		err[0] = '\0';
+		res = D_OK;
 	} else {
-		res = deliver_http(w, j, url, err, sizeof err, &retry_after);
+		if (WIFEXITED(status))
+			snprintf(err, sizeof err, "exited %d", WEXITSTATUS(status));
+		else
+			snprintf(err, sizeof err, "killed by signal %d", WTERMSIG(status));
+		res = WIFEXITED(status) && WEXITSTATUS(status) == 127 ? D_PERM : D_RETRY;
 	}
-	free(url);
-	if (res == D_OK) {
-		w->delivered++;
-		ts_info("delivered alert '%s' to %s", rule, shown);
-		j->due = -1;
+	if (j->pidfd >= 0)
+		close(j->pidfd);
+	j->pidfd = -1;
+	j->pid = 0;
+	w->running--;
+	settle_job(w, j, res, err, 0);
+}
+
+/* ---- scheduling --------------------------------------------------------- */
+
+/* Start j's next attempt. */
+static void
+attempt(struct worker *w, struct job *j)
+{
+	char err[512] = "";
+	int res, kind;
+
+	j->attempt++;
+	j->q->busy = 1;
+	if (!strncmp(j->target, "command:", 8)) {
+		kind = J_CMD;
+		res = start_command(j, err, sizeof err);
+	} else {
+		kind = J_HTTP;
+		res = !strncmp(j->target, "mail:", 5) ? start_mail(w, j, err, sizeof err) :
+		    start_http(w, j, err, sizeof err);
+		if (res == D_OK && curl_multi_add_handle(w->multi, j->easy) != CURLM_OK) {
+			snprintf(err, sizeof err, "cannot start the transfer");
+			res = D_RETRY;
+		}
+		if (res != D_OK)
+			transfer_clear(w, j);
+	}
+	if (res != D_OK) {
+		settle_job(w, j, res, err, 0);
 		return;
 	}
-	if (res == D_PERM || j->attempt >= w->o.max_attempts) {
-		w->failed++;
-		ts_warn("cannot deliver alert '%s' to %s: %s; giving up after %d attempt%s",
-		    rule, shown, err, j->attempt, j->attempt == 1 ? "" : "s");
-		j->due = -1;
-		return;
-	}
-	backoff = w->o.retry_base_us << (j->attempt - 1 < 20 ? j->attempt - 1 : 20);
-	if (backoff > BACKOFF_CAP)
-		backoff = BACKOFF_CAP;
-	if (retry_after > backoff)
-		backoff = retry_after < BACKOFF_CAP ? retry_after : BACKOFF_CAP;
-	j->due = now + backoff;
-	ts_warn("cannot deliver alert '%s' to %s: %s; retry %d of %d in %.1fs", rule, shown,
-	    err, j->attempt + 1, w->o.max_attempts, (double)backoff / 1e6);
+	j->state = kind;
+	w->running++;
 }
 
 static void
 take_record(struct worker *w, char *rec, size_t n, int64_t now)
 {
 	struct job base;
-	char *targets[ALERT_MAX_NOTIFY * 2];
+	char *targets[ALERT_MAX_NOTIFY * 2], rule[80];
 	int nt = 0;
 
 	memset(&base, 0, sizeof base);
@@ -526,23 +644,39 @@ take_record(struct worker *w, char *rec, size_t n, int64_t now)
 	}
 	if (!base.alert)
 		return;
+	{
+		jv o = jv_parse(base.alert);
+		jstr(o, "rule", rule, sizeof rule);
+		jv_free(o);
+	}
 	for (int i = 0; i < nt; i++) {
+		struct ts_map_entry *me = ts_map_put(&w->targets, targets[i], NULL);
+		struct tqueue *q = me->v.p;
 		struct job *j;
-		if (w->n >= MAX_JOBS) {
+		if (!q)
+			q = me->v.p = ts_xcalloc(1, sizeof *q);
+		if (w->n >= MAX_JOBS || q->queued >= MAX_PER_TARGET) {
+			char shown[300];
+			redact(targets[i], shown, sizeof shown);
 			w->dropped++;
-			ts_warn("delivery queue full (%d): alert to '%s' dropped", MAX_JOBS,
-			    strncmp(targets[i], "command:", 8) ? "…" : "command");
+			ts_warn("delivery queue %s full: alert '%s' to %s dropped",
+			    w->n >= MAX_JOBS ? "" : "of one target ", rule,
+			    strncmp(targets[i], "command:", 8) ? shown : "a command");
 			continue;
 		}
-		ts_xgrow((void **)&w->jobs, &w->cap, w->n + 1, sizeof *w->jobs);
-		j = &w->jobs[w->n++];
-		memset(j, 0, sizeof *j);
+		j = ts_xcalloc(1, sizeof *j);
 		j->alert = ts_xstrdup(base.alert);
 		j->target = ts_xstrdup(targets[i]);
 #define DUP(f) j->f = base.f ? ts_xstrdup(base.f) : NULL
 		DUP(smtp_url); DUP(smtp_from); DUP(smtp_user); DUP(smtp_tls); DUP(smtp_cacert);
 #undef DUP
+		snprintf(j->rule, sizeof j->rule, "%s", rule);
+		j->q = q;
+		j->pidfd = -1;
 		j->due = now;
+		q->queued++;
+		ts_xgrow((void **)&w->jobs, &w->cap, w->n + 1, sizeof *w->jobs);
+		w->jobs[w->n++] = j;
 	}
 }
 
@@ -588,53 +722,153 @@ read_record(struct worker *w, int fd, int64_t now)
 	return 0;
 }
 
+/* Start what is due, in arrival order, one per target; returns the time
+ * of the next attempt that could start (-1: none). */
+static int64_t
+schedule(struct worker *w, int64_t now)
+{
+	int64_t next = -1;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct job *j = w->jobs[i];
+		if (j->state != J_WAIT || j->due < 0 || j->q->busy)
+			continue;
+		if (j->due <= now && w->running < MAX_RUNNING)
+			attempt(w, j);
+		if (j->state == J_WAIT && j->due >= 0 && !j->q->busy &&
+		    w->running < MAX_RUNNING && (next < 0 || j->due < next))
+			next = j->due;
+	}
+	return next;
+}
+
+/* Forget finished jobs, keeping the order of the others. */
+static void
+compact(struct worker *w)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct job *j = w->jobs[i];
+		if (j->due >= 0) {
+			w->jobs[k++] = j;
+			continue;
+		}
+		if (--j->q->queued == 0) {
+			free(j->q);
+			ts_map_del(&w->targets, j->target);
+		}
+		job_free(j);
+	}
+	w->n = k;
+}
+
+/* At exit: end what still runs and drop what waits. */
+static void
+abandon(struct worker *w)
+{
+	if (w->n)
+		ts_warn("%zu alert deliveries still pending at exit were dropped", w->n);
+	for (size_t i = 0; i < w->n; i++) {
+		struct job *j = w->jobs[i];
+		if (j->state == J_HTTP)
+			transfer_clear(w, j);
+		if (j->state == J_CMD) {
+			int status;
+			kill(j->pid, SIGKILL);
+			while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+				;
+			if (j->pidfd >= 0)
+				close(j->pidfd);
+		}
+		j->due = -1;
+	}
+	compact(w);
+}
+
 static void
 worker_run(int fd, const struct alert_delivery_opts *o)
 {
-	struct worker w = { 0 };
+	struct worker w;
+	struct curl_waitfd extra[1 + MAX_RUNNING];
 	int open_ = 1;
 	int64_t grace_end = 0;
 
+	memset(&w, 0, sizeof w);
 	w.o = *o;
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, SIG_IGN); /* the main process decides when to stop */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!(w.multi = curl_multi_init()))
+		ts_die(TS_EXIT_TEMP, "cannot initialise curl");
 	while (open_ || w.n) {
-		int64_t now = ts_mono_us(), next = -1;
-		struct pollfd p = { fd, POLLIN, 0 };
-		int timeout;
-		size_t k = 0;
+		int64_t now = ts_mono_us(), next;
+		unsigned nextra = 0;
+		long curl_ms = -1;
+		int timeout, polled = 0, still, ticking = 0;
+		CURLMsg *m;
 
-		if (!open_ && now > grace_end) {
-			if (w.n)
-				ts_warn("%zu alert deliveries still pending at exit were dropped", w.n);
+		if (!open_ && now > grace_end)
 			break;
-		}
-		for (size_t i = 0; i < w.n; i++)
-			if (next < 0 || w.jobs[i].due < next)
-				next = w.jobs[i].due;
+		next = schedule(&w, now);
 		timeout = next < 0 ? -1 : next <= now ? 0 : (int)((next - now) / 1000 + 1);
 		if (!open_ && (timeout < 0 || timeout > (grace_end - now) / 1000 + 1))
 			timeout = (int)((grace_end - now) / 1000 + 1);
-		if (poll(&p, open_ ? 1 : 0, timeout) > 0 && open_) {
-			if (read_record(&w, fd, ts_mono_us()) < 0) {
-				open_ = 0;
-				grace_end = ts_mono_us() + DRAIN_GRACE;
-			}
+		if (open_)
+			extra[nextra++] = (struct curl_waitfd){ fd, CURL_WAIT_POLLIN, 0 };
+		for (size_t i = 0; i < w.n; i++) {
+			struct job *j = w.jobs[i];
+			if (j->state != J_CMD)
+				continue;
+			if (j->pidfd >= 0)
+				extra[nextra++] = (struct curl_waitfd){ j->pidfd, CURL_WAIT_POLLIN, 0 };
+			else
+				ticking = 1;
+			/* wake for the command's deadline */
+			if (j->deadline - now < (int64_t)timeout * 1000 || timeout < 0)
+				timeout = (int)((j->deadline > now ? j->deadline - now : 0) / 1000 + 1);
+		}
+		if (ticking && (timeout < 0 || timeout > COMMAND_TICK_MS))
+			timeout = COMMAND_TICK_MS; /* no pidfd: look for children often */
+		curl_multi_timeout(w.multi, &curl_ms);
+		if (curl_ms >= 0 && (timeout < 0 || curl_ms < timeout))
+			timeout = (int)curl_ms;
+		if (timeout < 0 || timeout > 60000)
+			timeout = 60000;
+		if (curl_multi_poll(w.multi, extra, nextra, timeout, &polled) != CURLM_OK) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		if (open_ && (extra[0].revents & CURL_WAIT_POLLIN)) {
+			/* take every record that is there */
+			struct pollfd p = { fd, POLLIN, 0 };
+			do {
+				if (read_record(&w, fd, ts_mono_us()) < 0) {
+					open_ = 0;
+					grace_end = ts_mono_us() + DRAIN_GRACE;
+					break;
+				}
+			} while (poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP)));
+		}
+		curl_multi_perform(w.multi, &still);
+		while ((m = curl_multi_info_read(w.multi, &still))) {
+			char *priv = NULL;
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+			if (priv)
+				transfer_done(&w, (struct job *)(void *)priv, m->data.result);
 		}
 		now = ts_mono_us();
 		for (size_t i = 0; i < w.n; i++)
-			if (w.jobs[i].due >= 0 && w.jobs[i].due <= now)
-				attempt(&w, &w.jobs[i], now);
-		for (size_t i = 0; i < w.n; i++) {
-			if (w.jobs[i].due < 0)
-				job_free(&w.jobs[i]);
-			else
-				w.jobs[k++] = w.jobs[i];
-		}
-		w.n = k;
+			if (w.jobs[i]->state == J_CMD)
+				command_check(&w, w.jobs[i], now);
+		compact(&w);
 	}
+	abandon(&w);
 	free(w.jobs);
+	ts_map_clear(&w.targets);
+	curl_multi_cleanup(w.multi);
 	curl_global_cleanup();
 }
 
