@@ -70,6 +70,10 @@ bench: all
 soak: all tests
 	@TS_BIN=$(CURDIR)/$(OUT) TS_BUILD=$(CURDIR)/$(BUILD) TS_SOAK=1 sh tests/run soak
 
+# make fuzz: libFuzzer harnesses (clang), FUZZ_SECONDS each; see fuzz/run
+.PHONY: fuzz
+fuzz: ; @sh fuzz/run
+
 demo: all
 	@sh scripts/demo
 

@@ -438,17 +438,19 @@ ts_json_i64(const struct ts_jval *v, int64_t *out)
 int
 ts_json_double(const struct ts_jval *v, double *out)
 {
-	char buf[64];
+	char buf[64], *big = NULL;
 	const char *p;
 	size_t n;
 	char *end;
 
-	if (numtext(v, &p, &n) || n >= sizeof buf || !scan_number(p, p + n) ||
-	    scan_number(p, p + n) != p + n)
+	if (numtext(v, &p, &n) || !scan_number(p, p + n) || scan_number(p, p + n) != p + n)
 		return -1;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	*out = strtod(buf, &end);
+	if (n >= sizeof buf) /* a valid number of any length reads (rare: no hot path) */
+		big = ts_xstrndup(p, n);
+	else
+		memcpy(buf, p, n), buf[n] = '\0';
+	*out = strtod(big ? big : buf, &end);
+	free(big);
 	return 0;
 }
 

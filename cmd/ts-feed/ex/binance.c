@@ -24,6 +24,14 @@ struct bn_sym {
 	int64_t bf_before;
 };
 
+/* Binance's millisecond times in microseconds; 0 (unreadable) for a time
+ * a peer sent out of range, which would overflow. */
+static int64_t
+ms_to_us(int64_t ms)
+{
+	return ms > 0 && ms <= INT64_MAX / 1000 ? ms * 1000 : 0;
+}
+
 static struct bn_sym *
 bs(struct fsym *s)
 {
@@ -313,7 +321,7 @@ depth_of(const struct ev *x, struct depth *e)
 	e->a = x->a;
 	if (!(x->has & HAS('E')) || ts_json_i64(&x->E, &e->ts) < 0)
 		e->ts = 0;
-	e->ts *= 1000;
+	e->ts = ms_to_us(e->ts);
 	return 0;
 }
 
@@ -482,7 +490,8 @@ on_backfill(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t 
 			feed_malformed(f, "historical trade", t.p, t.n);
 			continue;
 		}
-		feed_trade(f, s, id, px, qty, maker ? 's' : 'b', tm * 1000, rt, 1);
+		tm = ms_to_us(tm);
+		feed_trade(f, s, id, px, qty, maker ? 's' : 'b', tm ? tm : rt, rt, 1);
 	}
 	if (s->backfilling && s->last_id > before && s->last_id + 1 < b->bf_before &&
 	    b->bf_pages < BACKFILL_PAGES) {
@@ -552,7 +561,8 @@ on_trade(struct feed *f, struct fsym *s, const struct ev *x, int64_t rt)
 	if (!(x->has & HAS('T')) || ts_json_i64(&x->T, &t) < 0)
 		t = 0;
 	/* m: the buyer was the maker, so the taker sold */
-	feed_trade(f, s, id, px, qty, maker ? 's' : 'b', t ? t * 1000 : rt, rt, 0);
+	t = ms_to_us(t);
+	feed_trade(f, s, id, px, qty, maker ? 's' : 'b', t ? t : rt, rt, 0);
 	return 0;
 }
 
