@@ -562,13 +562,10 @@ load_free(struct app *a, struct load *ld)
 	free(ld);
 }
 
+/* A load of m ended: with none left, the trades kept for them go. */
 static void
-load_done(struct app *a, struct tfctx *t)
+market_load_ended(struct market *m)
 {
-	struct market *m = t->m;
-
-	load_free(a, t->load);
-	t->load = NULL;
 	if (--m->loading == 0) {
 		m->nbuf = 0;
 		m->buf_dropped = 0;
@@ -579,7 +576,9 @@ static void
 load_cancel(struct app *a, struct tfctx *t)
 {
 	ts_debug("'%s': history load abandoned", t->topic);
-	load_done(a, t);
+	load_free(a, t->load);
+	t->load = NULL;
+	market_load_ended(t->m);
 }
 
 /* The history is in (n may be 0: none): load it, publish the batch, then
@@ -589,18 +588,23 @@ load_finish(struct app *a, struct tfctx *t, const struct ts_candle *c, size_t n,
     const char *source)
 {
 	struct market *m = t->m;
-	int64_t cut = t->load->cut;
+	struct load *ld = t->load;
 
 	if (n > 0)
-		ts_candle_series_load(&t->s, c, n, cut);
+		ts_candle_series_load(&t->s, c, n, ld->cut);
 	ts_debug("'%s': %zu candles of history (%s)", t->topic,
 	    t->s.len + (t->s.has ? 1 : 0), source);
-	load_done(a, t);
+	t->load = NULL;
 	publish_history(a, t);
 	for (size_t i = 0; i < m->nbuf; i++)
 		apply_one(a, t, &m->buf[i]);
+	if (m->buf_dropped)
+		ts_warn("'%s': %" PRIu64 " trades that came while its history loaded "
+		    "were not kept", t->topic, m->buf_dropped);
+	market_load_ended(m);
 	flush_dirty(a, ts_mono_us());
 	schedule(a);
+	load_free(a, ld); /* last: c may point into it */
 }
 
 /* The stored run, then the REST candles from where it ends. */
