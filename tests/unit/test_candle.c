@@ -400,6 +400,174 @@ test_klines_coinbase_rollup(void)
 	CHECK_STR(err, "HTTP 404: no product (NOT_FOUND)");
 }
 
+/* Store candles at minutes mins[] (offsets from MON) */
+static size_t
+stored_at(struct ts_candle *c, const int *mins, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&c[i], 0, sizeof c[i]);
+		c[i].t = MON + mins[i] * 60 * S;
+	}
+	return n;
+}
+
+static void
+test_join_point(void)
+{
+	/* the window: minutes [0, 36), the open candle at minute 35 */
+	const int64_t M = 60 * S, start = MON, open = MON + 35 * M, slack = 16 * M;
+	struct ts_candle c[40];
+	size_t keep, n;
+
+	/* a run from the window's start to minute 29: REST from minute 30 */
+	{
+		const int m[] = { 29, 3, 0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+			15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28 };
+		n = stored_at(c, m, 30);
+		CHECK_INT(ts_klines_join_point(c, n, M, start, open, slack, 1, &keep), MON + 30 * M);
+		CHECK_INT(keep, 30);
+		CHECK_INT(c[0].t, MON); /* sorted */
+		CHECK_INT(c[29].t, MON + 29 * M);
+	}
+	/* a missing minute ends the run: REST serves from it on */
+	{
+		const int m[] = { 2, 3, 4, 6, 7 };
+		n = stored_at(c, m, 5);
+		CHECK_INT(ts_klines_join_point(c, n, M, start, open, slack, 1, &keep), MON + 5 * M);
+		CHECK_INT(keep, 3);
+	}
+	/* a run that starts too late: REST serves it all */
+	{
+		const int m[] = { 17, 18, 19, 20 };
+		n = stored_at(c, m, 4);
+		CHECK_INT(ts_klines_join_point(c, n, M, start, open, slack, 1, &keep), start);
+		CHECK_INT(keep, 0);
+	}
+	/* nothing stored; candles outside the window or unaligned are ignored */
+	CHECK_INT(ts_klines_join_point(c, 0, M, start, open, slack, 1, &keep), start);
+	CHECK_INT(keep, 0);
+	{
+		const int m[] = { 35, 36, -1 };
+		n = stored_at(c, m, 3);
+		c[1].t = MON + 5 * M + 7; /* not aligned */
+		CHECK_INT(ts_klines_join_point(c, n, M, start, open, slack, 1, &keep), start);
+		CHECK_INT(keep, 0);
+	}
+	/* a repeated minute ends the run too */
+	{
+		const int m[] = { 0, 1, 1, 2 };
+		n = stored_at(c, m, 4);
+		CHECK_INT(ts_klines_join_point(c, n, M, start, open, slack, 1, &keep), MON + 2 * M);
+		CHECK_INT(keep, 2);
+	}
+	/* without REST the run must reach the open candle */
+	{
+		int m[35];
+		for (int i = 0; i < 35; i++)
+			m[i] = i;
+		n = stored_at(c, m, 35);
+		CHECK_INT(ts_klines_join_point(c, n, M, start, open, slack, 0, &keep), open);
+		CHECK_INT(keep, 35);
+		n = stored_at(c, m, 34);
+		CHECK_INT(ts_klines_join_point(c, n, M, start, open, slack, 0, &keep), -1);
+		CHECK_INT(keep, 0);
+	}
+}
+
+static void
+test_parse_candle(void)
+{
+	const char *js = "{\"ex\":\"binance\",\"t\":1704067200000000,\"o\":1.5,\"h\":2,"
+	    "\"l\":1.25,\"c\":1.75,\"v\":0.010,\"bv\":0.004,\"n\":3,\"closed\":true}";
+	const char *flat = "{\"t\":1704067260000000,\"o\":1.75,\"h\":1.75,\"l\":1.75,"
+	    "\"c\":1.75,\"v\":0,\"bv\":null}";
+	struct ts_jval obj;
+	struct ts_candle c;
+	const char *why;
+
+	CHECK_INT(ts_json_parse(js, strlen(js), &obj, NULL), 0);
+	CHECK_INT(ts_candle_parse(&obj, &c, &why), 0);
+	CHECK_INT(c.t, MON);
+	CHECK_STR(F(c.o), "1.5");
+	CHECK_STR(F(c.v), "0.010");
+	CHECK_STR(F(c.bv), "0.004");
+	CHECK_INT(c.n, 3);
+	CHECK_INT(c.flags, 0);
+	CHECK_INT(ts_json_parse(flat, strlen(flat), &obj, NULL), 0);
+	CHECK_INT(ts_candle_parse(&obj, &c, &why), 0);
+	CHECK_INT(c.flags, TS_CANDLE_FLAT | TS_CANDLE_NO_BV | TS_CANDLE_NO_N);
+#define BADC(text, reason) do { \
+	CHECK_INT(ts_json_parse(text, strlen(text), &obj, NULL), 0); \
+	CHECK_INT(ts_candle_parse(&obj, &c, &why), -1); \
+	CHECK_STR(why, reason); } while (0)
+	BADC("{\"o\":1,\"h\":1,\"l\":1,\"c\":1,\"v\":1}", "bad or missing \"t\"");
+	BADC("{\"t\":1,\"o\":1,\"h\":1,\"l\":1,\"c\":1}", "bad or missing price or volume");
+	BADC("{\"t\":1,\"o\":1,\"h\":1,\"l\":1,\"c\":\"x\",\"v\":1}", "bad or missing price or volume");
+	BADC("{\"t\":1,\"o\":1,\"h\":1,\"l\":1,\"c\":1,\"v\":1,\"n\":-2}", "bad \"n\"");
+	BADC("{\"t\":1,\"o\":1,\"h\":1,\"l\":1,\"c\":1,\"v\":1,\"bv\":\"y\"}", "bad \"bv\"");
+	BADC("[1]", "candle is not an object");
+}
+
+/* The plan's requests cover the window once, without overlap, and its
+ * replies are sorted, merged and rolled up; 5xx asks for a retry. */
+static void
+test_klines_plan(void)
+{
+	const struct ts_klines_ex *b = ts_klines_find("binance");
+	const struct ts_klines_ex *cb = ts_klines_find("coinbase");
+	struct ts_klines_plan p;
+	struct ts_candle *c;
+	const char *body;
+	size_t n;
+	long wait;
+	char url[512], err[300];
+	/* now: minute 1500 after MON; 1200 one-minute candles: 2 requests */
+	int64_t now = MON + 1500 * 60 * S + 7 * S;
+
+	CHECK_INT(ts_klines_plan_init(&p, b, "http://h", "BTC-USDT", 60 * S, now, 1200, err,
+	    sizeof err), 0);
+	CHECK_INT(ts_klines_plan_next(&p, url, sizeof url, err, sizeof err), 1);
+	CHECK_STR(url, "http://h/api/v3/klines?symbol=BTCUSDT&interval=1m"
+	    "&startTime=1704085260000&endTime=1704145259999&limit=1000");
+	CHECK_INT(ts_klines_plan_reply(&p, url, 503, "", 0, -1, 0, &wait, err, sizeof err), 1);
+	CHECK_INT(wait, 1);
+	CHECK_INT(ts_klines_plan_reply(&p, url, 503, "", 0, 1, 2, &wait, err, sizeof err), -1);
+	CHECK_STR(err, "'http://h/api/v3/klines?symbol=BTCUSDT&interval=1m"
+	    "&startTime=1704085260000&endTime=1704145259999&limit=1000': HTTP 503");
+	body = "[[1704145200000,\"1\",\"2\",\"1\",\"2\",\"5\",0,\"0\",2,\"1\",\"0\",\"0\"]]";
+	CHECK_INT(ts_klines_plan_reply(&p, url, 200, body, strlen(body), -1, 0, &wait, err,
+	    sizeof err), 0);
+	CHECK_INT(ts_klines_plan_next(&p, url, sizeof url, err, sizeof err), 1);
+	CHECK_STR(url, "http://h/api/v3/klines?symbol=BTCUSDT&interval=1m"
+	    "&startTime=1704145260000&endTime=1704157259999&limit=200");
+	body = "[[1704157200000,\"3\",\"4\",\"3\",\"4\",\"1\",0,\"0\",1,\"0\",\"0\",\"0\"],"
+	    "[1704157260000,\"9\",\"9\",\"9\",\"9\",\"1\",0,\"0\",1,\"0\",\"0\",\"0\"]]";
+	CHECK_INT(ts_klines_plan_reply(&p, url, 200, body, strlen(body), -1, 0, &wait, err,
+	    sizeof err), 0);
+	CHECK_INT(ts_klines_plan_next(&p, url, sizeof url, err, sizeof err), 0);
+	ts_klines_plan_finish(&p, &c, &n);
+	CHECK_INT(n, 2); /* the one after the window is dropped */
+	CHECK_INT(c[0].t, MON + 1300 * 60 * S);
+	CHECK_INT(c[1].t, MON + 1500 * 60 * S); /* the open one */
+	CHECK_STR(F(c[1].c), "4");
+	free(c);
+	ts_klines_plan_free(&p);
+	/* Coinbase 3m from 1m: 10 candles are 30 minutes, one request */
+	CHECK_INT(ts_klines_plan_init(&p, cb, NULL, "BTC-USD", 180 * S, now, 10, err,
+	    sizeof err), 0);
+	CHECK_INT(ts_klines_plan_next(&p, url, sizeof url, err, sizeof err), 1);
+	CHECK_STR(url, "https://api.coinbase.com/api/v3/brokerage/market/products/BTC-USD"
+	    "/candles?start=1704155580&end=1704157379&granularity=ONE_MINUTE&limit=30");
+	CHECK_INT(ts_klines_plan_reply(&p, url, 200, "{\"candles\":[x]}", 14, -1, 0, &wait,
+	    err, sizeof err), -1);
+	CHECK(strncmp(err, "bad reply from ", 15) == 0);
+	ts_klines_plan_free(&p);
+	/* Coinbase serves nothing under a minute */
+	CHECK_INT(ts_klines_plan_init(&p, cb, NULL, "BTC-USD", 5 * S, now, 10, err,
+	    sizeof err), -1);
+	CHECK_STR(err, "coinbase serves no candles that build 5s");
+}
+
 int
 main(void)
 {
@@ -413,5 +581,8 @@ main(void)
 	RUN(test_parse_trade);
 	RUN(test_klines_binance);
 	RUN(test_klines_coinbase_rollup);
+	RUN(test_join_point);
+	RUN(test_parse_candle);
+	RUN(test_klines_plan);
 	return DONE();
 }
