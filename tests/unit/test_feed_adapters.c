@@ -675,6 +675,57 @@ test_binance_sync(void)
 	feed_free(&F);
 }
 
+/* Found by fuzz/fuzz_binance: times of a hostile or broken peer beyond
+ * INT64_MAX/1000 ms overflowed when turned into µs (undefined behaviour);
+ * they now read as unknown, so the receive time stands in. */
+static void
+test_binance_time_overflow(void)
+{
+	struct fsym *s;
+	const char *big = "9223372036854775807";
+	char b[512];
+
+	setup("binance");
+	load_instruments("binance-exchangeinfo.json");
+	feed_want(&F, "BTC-USDT", CH_TRADES, 1);
+	feed_connected(&F);
+	s = feed_sym(&F, "BTC-USDT");
+	snprintf(b, sizeof b, "{\"e\":\"trade\",\"E\":%s,\"s\":\"BTCUSDT\",\"t\":1,"
+	    "\"p\":\"1.5\",\"q\":\"2\",\"T\":%s,\"m\":false}", big, big);
+	msg(b);
+	CHECK_INT(F.malformed, 0);
+	CHECK_STR(last_on("trades/binance/BTC-USDT"), "{\"ex\":\"binance\",\"sym\":\"BTC-USDT\","
+	    "\"id\":\"1\",\"px\":1.5,\"qty\":2,\"side\":\"buy\",\"ts\":1000,\"rt\":1000,\"seq\":1}");
+	/* a backfilled trade with such a time too */
+	msg("{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":3,\"p\":\"1.5\",\"q\":\"2\",\"T\":1,\"m\":true}");
+	CHECK(s->backfilling);
+	{
+		const char *hist = "[{\"id\":2,\"price\":\"1\",\"qty\":\"1\",\"time\":"
+		    "9223372036854775807,\"isBuyerMaker\":true}]";
+		F.ex->on_rest(&F, s, REST_BACKFILL, 200, hist, strlen(hist));
+	}
+	CHECK(count_on("trades/binance/BTC-USDT", "\"id\":\"2\"") == 1);
+	CHECK(strstr(last_on("trades/binance/BTC-USDT"), "\"id\":\"3\",") != NULL);
+	feed_free(&F);
+	/* a depth update: its time falls back to the receive time */
+	setup("binance");
+	load_instruments("binance-exchangeinfo.json");
+	feed_want(&F, "BTC-USDT", CH_BOOK, 1);
+	feed_connected(&F);
+	s = feed_sym(&F, "BTC-USDT");
+	snprintf(b, sizeof b, "{\"e\":\"depthUpdate\",\"E\":%s,\"s\":\"BTCUSDT\",\"U\":5,"
+	    "\"u\":6,\"b\":[[\"1\",\"1\"]],\"a\":[]}", big);
+	msg(b);
+	CHECK_INT(F.malformed, 0);
+	{
+		const char *snap = "{\"lastUpdateId\":4,\"bids\":[],\"asks\":[[\"2\",\"1\"]]}";
+		F.ex->on_rest(&F, s, REST_SNAPSHOT, 200, snap, strlen(snap));
+	}
+	CHECK_INT(s->bstate, BOOK_LIVE);
+	CHECK(strstr(last_on("book/binance/BTC-USDT"), "\"bids\":[[1,1]]") != NULL);
+	feed_free(&F);
+}
+
 int
 main(void)
 {
@@ -688,6 +739,7 @@ main(void)
 	RUN(test_binance_recording);
 	RUN(test_binance_trades_backfill);
 	RUN(test_binance_sync);
+	RUN(test_binance_time_overflow);
 	reset_io();
 	free(outs);
 	return DONE();

@@ -151,6 +151,26 @@ test_writer(void)
 	ts_jw_free(&w);
 }
 
+/* Found by fuzz/fuzz_json: a valid number of 64 characters or more did not
+ * read as a double. */
+static void
+test_long_number(void)
+{
+	char text[200];
+	struct ts_jval v;
+	double d = 0;
+	int n;
+
+	n = snprintf(text, sizeof text, "0.%s", "1000000000000000000000000000000000000000000000000000000000000000000000000001");
+	CHECK(!ts_json_parse(text, (size_t)n, &v, NULL));
+	CHECK_INT(ts_json_double(&v, &d), 0);
+	CHECK(d == 0.1);
+	n = snprintf(text, sizeof text, "\"-%sE-60\"", "1000000000000000000000000000000000000000000000000000000000000000");
+	CHECK(!ts_json_parse(text, (size_t)n, &v, NULL));
+	CHECK_INT(ts_json_double(&v, &d), 0);
+	CHECK(d == -1000.0);
+}
+
 int
 main(void)
 {
@@ -161,5 +181,6 @@ main(void)
 	RUN(test_iterate);
 	RUN(test_compact);
 	RUN(test_writer);
+	RUN(test_long_number);
 	return DONE();
 }
