@@ -183,6 +183,8 @@ struct ts_map_entry *alert_engine_next_topic(struct alert_engine *e, size_t *i);
 int alert_engine_feed(struct alert_engine *e, const char *topic,
     const char *data, size_t len, int64_t now_us, alert_fire_fn *fn, void *arg,
     const char **why);
+/* How many candles of its timeframe a candle rule reads (0 for others). */
+size_t alert_rule_candles(const struct alert_rule *r);
 /* Evaluate one rule against the current state without firing: 1 true,
  * 0 false, -1 not enough data. A sentence saying why goes to buf. */
 int alert_engine_explain(struct alert_engine *e, struct alert_rule *r,

@@ -83,6 +83,12 @@ rule_keep(const struct alert_rule *r)
 	}
 }
 
+size_t
+alert_rule_candles(const struct alert_rule *r)
+{
+	return r->tf_us > 0 ? rule_keep(r) : 0;
+}
+
 /* Insert or replace the candle with open time c->t, keeping t sorted. */
 static void
 series_put(struct alert_series *s, const struct alert_candle *c)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <jv.h>
 #include <zmq.h>
 
 #include "alert.h"
@@ -635,6 +636,76 @@ ignore_fire(const struct alert_fire *f, void *arg)
 	(void)f, (void)arg;
 }
 
+/* Seed a rule from ts-store's history service when one answers on this
+ * bus: the candles the rule reads, or the last message of its topic for
+ * trades and jq rules. Returns how many candles or messages were fed, or
+ * -1 when no store answered (or it has no history for the topic). */
+static long
+seed_from_store(const struct ts_bus_ep *ep, struct alert_engine *eng,
+    struct alert_rule *r, int64_t wait_us)
+{
+	int candles = !strncmp(r->topic, "candles/", 8), zero = 0, ms;
+	int batch = candles && r->kind != AK_JQ;
+	struct ts_jw w = { 0 };
+	const char *bad;
+	zmq_msg_t rep;
+	void *req;
+	long n = -1;
+	jv reply, rows;
+
+	if ((!candles && strncmp(r->topic, "trades/", 7)) || !ep->history[0])
+		return -1;
+	/* no socket file: no ts-store on this bus, no need to wait for it */
+	if (!ep->tcp && access(ep->history + 6, F_OK) < 0)
+		return -1;
+	if (!(req = zmq_socket(ts_bus_ctx(), ZMQ_REQ)))
+		return -1;
+	ms = wait_us / 1000 > 2000 ? 2000 : (int)(wait_us / 1000) + 1;
+	zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof zero);
+	zmq_setsockopt(req, ZMQ_RCVTIMEO, &ms, sizeof ms);
+	zmq_setsockopt(req, ZMQ_SNDTIMEO, &ms, sizeof ms);
+	ts_jw_obj(&w);
+	ts_jw_kstr(&w, "topic", r->topic);
+	ts_jw_ki64(&w, "limit", batch ? (int64_t)alert_rule_candles(r) : 1);
+	ts_jw_obj_end(&w);
+	zmq_msg_init(&rep);
+	if (zmq_connect(req, ep->history) < 0 || zmq_send(req, w.buf, w.len, 0) < 0 ||
+	    zmq_msg_recv(&rep, req, 0) < 0) {
+		ts_debug("no history from ts-store at '%s': %s", ep->history,
+		    zmq_strerror(errno));
+		goto out;
+	}
+	reply = jv_parse_sized(zmq_msg_data(&rep), (int)zmq_msg_size(&rep));
+	rows = jv_get_kind(reply) == JV_KIND_OBJECT ?
+	    jv_object_get(jv_copy(reply), jv_string(candles ? "candles" : "trades")) : jv_null();
+	if (jv_get_kind(rows) != JV_KIND_ARRAY) {
+		jv err = jv_get_kind(reply) == JV_KIND_OBJECT ?
+		    jv_object_get(jv_copy(reply), jv_string("error")) : jv_null();
+		ts_warn("no history from ts-store for '%s': %s", r->topic,
+		    jv_get_kind(err) == JV_KIND_STRING ? jv_string_value(err) :
+		    "malformed reply");
+		jv_free(err);
+	} else if ((n = jv_array_length(jv_copy(rows))) > 0 && batch) {
+		/* the reply is a history batch, as ts-candle publishes one */
+		alert_engine_feed(eng, r->topic, zmq_msg_data(&rep), zmq_msg_size(&rep),
+		    ts_now_us(), ignore_fire, NULL, &bad);
+	} else if (n > 0) {
+		jv last = jv_dump_string(jv_array_get(jv_copy(rows), (int)n - 1), 0);
+		alert_engine_feed(eng, r->topic, jv_string_value(last),
+		    (size_t)jv_string_length_bytes(jv_copy(last)), ts_now_us(), ignore_fire,
+		    NULL, &bad);
+		jv_free(last);
+		n = 1;
+	}
+	jv_free(rows);
+	jv_free(reply);
+out:
+	zmq_msg_close(&rep);
+	ts_bus_close(&req);
+	ts_jw_free(&w);
+	return n;
+}
+
 static int
 cmd_test(struct opts *o, const char *id)
 {
@@ -647,6 +718,7 @@ cmd_test(struct opts *o, const char *id)
 	int64_t deadline;
 	int st, res = -1;
 	int64_t fired;
+	long seeded;
 
 	if (alert_rules_load(o->rules, 1, &rs, stderr) < 0)
 		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", o->rules);
@@ -673,7 +745,14 @@ cmd_test(struct opts *o, const char *id)
 	sub = ts_bus_sub(&ep);
 	ts_bus_subscribe(sub, r->topic);
 	deadline = ts_mono_us() + o->wait_us;
-	while (ts_mono_us() < deadline) {
+	/* what ts-store kept answers at once; live data, when it comes first,
+	 * too */
+	seeded = seed_from_store(&ep, &eng, r, o->wait_us);
+	r->st = st;
+	r->last_fired = fired;
+	if (seeded > 0 && alert_engine_explain(&eng, r, why, sizeof why) >= 0)
+		res = 0;
+	while (res < 0 && ts_mono_us() < deadline) {
 		zmq_pollitem_t it = { sub, 0, ZMQ_POLLIN, 0 };
 		struct ts_msg m;
 		const char *bad;
@@ -697,6 +776,10 @@ cmd_test(struct opts *o, const char *id)
 		alert_engine_explain(&eng, r, why, sizeof why);
 	printf("%s (%s:%d): %s:%s %s\n  %s\n", r->id, o->rules, r->line, r->ex, r->sym,
 	    r->cond, why);
+	if (seeded > 0)
+		printf("  seeded with %ld %s from ts-store\n", seeded,
+		    !strncmp(r->topic, "candles/", 8) && r->kind != AK_JQ ?
+		    (seeded == 1 ? "candle" : "candles") : "message");
 	if (r->last_fired) {
 		char tb[40];
 		ts_rfc3339_fmt(r->last_fired, tb, sizeof tb);
