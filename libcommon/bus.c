@@ -3,6 +3,8 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,13 @@
 #include <zmq.h>
 
 static void *ctx;
+
+/* The CURVE settings of the bus this process resolved last: one per process. */
+static struct {
+	int on;
+	char server_pub[41];
+	char keydir[256];
+} curve;
 
 #define ERR(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
@@ -73,6 +82,73 @@ resolve_dir(const char *dir, struct ts_bus_ep *ep, char *err, size_t errlen)
 	return 0;
 }
 
+const char *
+ts_bus_keydir(void)
+{
+	const char *d = getenv("TS_BUS_KEYS"), *cfg = getenv("XDG_CONFIG_HOME"),
+		   *home = getenv("HOME");
+
+	if (d && *d)
+		snprintf(curve.keydir, sizeof curve.keydir, "%s", d);
+	else if (cfg && *cfg == '/')
+		snprintf(curve.keydir, sizeof curve.keydir, "%s/tradesuite/curve", cfg);
+	else
+		snprintf(curve.keydir, sizeof curve.keydir, "%s/.config/tradesuite/curve",
+		    home ? home : "");
+	return curve.keydir;
+}
+
+static int
+z85_key(const char *s)
+{
+	uint8_t bin[32];
+
+	return strlen(s) == 40 && zmq_z85_decode(bin, s) != NULL;
+}
+
+/* Read the first line of path into buf (n bytes); -1 when absent. */
+static int
+read_line(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(buf, (int)n, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static int
+find_curve(struct ts_bus_ep *ep, char *err, size_t errlen)
+{
+	const char *env = getenv("TS_BUS_SERVER_KEY");
+	char path[300], key[64];
+
+	curve.on = 0;
+	if (env && *env) {
+		if (!z85_key(env))
+			ERR("TS_BUS_SERVER_KEY is not a 40-character Z85 CURVE key");
+		snprintf(key, sizeof key, "%s", env);
+	} else {
+		snprintf(path, sizeof path, "%s/server.pub", ts_bus_keydir());
+		if (read_line(path, key, sizeof key) < 0)
+			return 0;
+		if (!z85_key(key))
+			ERR("'%s' does not hold a 40-character Z85 CURVE key", path);
+	}
+	if (!zmq_has("curve"))
+		ERR("a CURVE key is set but this ZeroMQ has no CURVE support");
+	ep->curve = curve.on = 1;
+	snprintf(ep->server_pub, sizeof ep->server_pub, "%s", key);
+	snprintf(curve.server_pub, sizeof curve.server_pub, "%s", key);
+	return 0;
+}
+
 int
 ts_bus_resolve(const char *opt, struct ts_bus_ep *ep, char *err, size_t errlen)
 {
@@ -87,7 +163,8 @@ ts_bus_resolve(const char *opt, struct ts_bus_ep *ep, char *err, size_t errlen)
 	}
 	if (spec && *spec) {
 		if (!strncmp(spec, "tcp://", 6))
-			return resolve_tcp(spec, ep, err, errlen);
+			return resolve_tcp(spec, ep, err, errlen) < 0 ? -1 :
+			    find_curve(ep, err, errlen);
 		if (!strncmp(spec, "ipc://", 6))
 			spec += 6;
 		else if (strstr(spec, "://"))
@@ -114,6 +191,77 @@ ts_bus_is_local(const struct ts_bus_ep *ep)
 		return 1;
 	return !strncmp(h, "127.", 4) || !strcmp(h, "localhost") ||
 	    !strcmp(h, "[::1]") || !strcmp(h, "::1");
+}
+
+int
+ts_bus_is_safe(const struct ts_bus_ep *ep)
+{
+	return ts_bus_is_local(ep) || ep->curve;
+}
+
+void
+ts_bus_secure(void *sock, int server)
+{
+	char pub[41], sec[41], path[300];
+	struct stat st;
+
+	if (!curve.on)
+		return;
+	if (server) {
+		int one = 1;
+		snprintf(path, sizeof path, "%s/server.key", ts_bus_keydir());
+		if (stat(path, &st) < 0 || read_line(path, sec, sizeof sec) < 0)
+			ts_die(TS_EXIT_USAGE, "cannot read the bus's secret key '%s' "
+			    "(make one with 'ts-supervisor keygen')", path);
+		if (st.st_mode & 077)
+			ts_die(TS_EXIT_USAGE, "'%s' is readable by others: chmod 600 it", path);
+		if (!z85_key(sec))
+			ts_die(TS_EXIT_USAGE, "'%s' does not hold a 40-character Z85 key", path);
+		zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one);
+		zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 40);
+		memset(sec, 0, sizeof sec);
+		return;
+	}
+	if (zmq_curve_keypair(pub, sec) < 0)
+		ts_die(TS_EXIT_TEMP, "cannot make a CURVE key pair: %s", zmq_strerror(errno));
+	zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, curve.server_pub, 40);
+	zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, 40);
+	zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 40);
+	memset(sec, 0, sizeof sec);
+}
+
+int
+ts_bus_keygen(const char *dir, char *err, size_t errlen)
+{
+	char pub[41], sec[41], path[300];
+	FILE *f;
+	int fd;
+
+	if (!zmq_has("curve"))
+		ERR("this ZeroMQ has no CURVE support");
+	if (zmq_curve_keypair(pub, sec) < 0)
+		ERR("cannot make a CURVE key pair: %s", zmq_strerror(errno));
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(path, 0700);
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		ERR("cannot create '%s': %s", dir, strerror(errno));
+	snprintf(path, sizeof path, "%s/server.key", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		ERR("cannot create '%s': %s", path, strerror(errno));
+	if (write(fd, sec, 40) != 40 || write(fd, "\n", 1) != 1 || close(fd) < 0)
+		ERR("cannot write '%s': %s", path, strerror(errno));
+	memset(sec, 0, sizeof sec);
+	snprintf(path, sizeof path, "%s/server.pub", dir);
+	if (!(f = fopen(path, "w")) || fprintf(f, "%s\n", pub) < 0 || fclose(f) != 0)
+		ERR("cannot write '%s': %s", path, strerror(errno));
+	return 0;
 }
 
 int
@@ -190,6 +338,7 @@ connected(int type, const char *endpoint)
 	if (!s)
 		ts_die(TS_EXIT_TEMP, "cannot create a bus socket: %s", zmq_strerror(errno));
 	ts_bus_sockopts(s, type);
+	ts_bus_secure(s, 0);
 	if (zmq_connect(s, endpoint) < 0)
 		ts_die(TS_EXIT_TEMP, "cannot connect to '%s': %s", endpoint,
 		    zmq_strerror(errno));

@@ -22,16 +22,36 @@ struct ts_bus_ep {
 	char host[128]; /* tcp: the host; "" for ipc */
 	int tcp;
 	const char *source; /* "-B", "TS_BUS", "XDG_RUNTIME_DIR" or "/tmp" */
+	int curve;          /* tcp encrypted with CURVE: a server key was found */
+	char server_pub[41]; /* the supervisor's public key (Z85) */
 };
 
 /* Resolve the endpoints; `opt` is -B's argument or NULL. Returns 0, or -1
  * with a message in err. Does not touch the file system. */
 int ts_bus_resolve(const char *opt, struct ts_bus_ep *ep, char *err, size_t errlen);
 
-/* 1 when the endpoints are ipc or tcp on a loopback address. A non-loopback
- * tcp bus carries market data in clear: programs refuse it unless the user
- * says --insecure (CURVE keys are not implemented yet). */
+/* 1 when the endpoints are ipc or tcp on a loopback address. */
 int ts_bus_is_local(const struct ts_bus_ep *ep);
+/* 1 when the bus cannot be read off the network: local, or tcp encrypted
+ * with CURVE. Programs refuse any other bus unless the user says --insecure. */
+int ts_bus_is_safe(const struct ts_bus_ep *ep);
+
+/* CURVE. On tcp, ts_bus_resolve looks for the supervisor's public key in
+ * $TS_BUS_SERVER_KEY (Z85 text), else in the file server.pub of the key
+ * directory: $TS_BUS_KEYS, else $XDG_CONFIG_HOME/tradesuite/curve (or
+ * ~/.config/tradesuite/curve). When there is one, every bus socket is
+ * encrypted: the supervisor's sockets with the secret key in server.key
+ * (which must be readable by its owner alone), every other socket with a
+ * key pair made at start. ts_bus_secure applies that to a socket before it
+ * binds or connects (bus sockets made here get it already); it does nothing
+ * on ipc or without keys. A server socket dies (exit 100) when server.key is
+ * missing or unprotected. */
+void ts_bus_secure(void *sock, int server);
+/* Write a new key pair into dir (server.key mode 0600, server.pub). Returns
+ * 0, or -1 with a message in err. */
+int ts_bus_keygen(const char *dir, char *err, size_t errlen);
+/* The key directory in use (see above), for messages. */
+const char *ts_bus_keydir(void);
 
 /* Create the ipc directory (mode 0700, parents too). 0 or -1 (errno). */
 int ts_bus_mkdir(const struct ts_bus_ep *ep);

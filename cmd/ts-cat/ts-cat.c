@@ -28,7 +28,8 @@ static const char usage[] =
 "  -w, --wait SECONDS   exit after SECONDS\n"
 "  -T, --topic      prefix each line with the topic and a tab\n"
 "  -q, --quiet      do not report seq gaps\n"
-"      --insecure   allow a tcp bus on a non-loopback address\n"
+"      --insecure   allow a tcp bus on a non-loopback address without\n"
+"                   CURVE keys (unencrypted)\n"
 "  -h, --help       show this help\n"
 "\n"
 "Exit status: 0 on COUNT messages, at the end of SECONDS, on SIGINT or\n"
@@ -231,9 +232,10 @@ main(int argc, char **argv)
 			ts_die(TS_EXIT_USAGE, "bad topic '%s': %s", c.topics[i], why);
 	if (ts_bus_resolve(bus, &ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
-	if (!ts_bus_is_local(&ep) && !insecure)
+	if (!ts_bus_is_safe(&ep) && !insecure)
 		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
-		    "encryption (use --insecure to allow it)", ep.host);
+		    "CURVE keys (see ts-supervisor keygen; --insecure allows it "
+		    "unencrypted)", ep.host);
 
 	signal(SIGPIPE, SIG_IGN);
 	l = ts_loop_new();

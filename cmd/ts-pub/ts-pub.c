@@ -32,7 +32,8 @@ static const char usage[] =
 "                   before publishing (default 5; 0 publishes at once)\n"
 "  -r, --rate RATE  publish at most RATE messages a second\n"
 "  -T, --topics     lines are TOPIC<tab>JSON\n"
-"      --insecure   allow a tcp bus on a non-loopback address\n"
+"      --insecure   allow a tcp bus on a non-loopback address without\n"
+"                   CURVE keys (unencrypted)\n"
 "  -h, --help       show this help\n"
 "\n"
 "Exit status: 0 every line published, 100 usage error or some lines were\n"
@@ -192,9 +193,10 @@ main(int argc, char **argv)
 		ts_die_errno(TS_EXIT_USAGE, "cannot open '%s'", file);
 	if (ts_bus_resolve(bus, &ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
-	if (!ts_bus_is_local(&ep) && !insecure)
+	if (!ts_bus_is_safe(&ep) && !insecure)
 		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
-		    "encryption (use --insecure to allow it)", ep.host);
+		    "CURVE keys (see ts-supervisor keygen; --insecure allows it "
+		    "unencrypted)", ep.host);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

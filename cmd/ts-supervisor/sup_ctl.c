@@ -115,6 +115,7 @@ sup_ctl_bind(struct sup *s)
 	if (!sock)
 		ts_die(TS_EXIT_TEMP, "cannot create the control socket: %s", zmq_strerror(errno));
 	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+	ts_bus_secure(sock, 1);
 	if (zmq_bind(sock, s->ep.ctl) < 0)
 		ts_die(errno == EADDRINUSE ? TS_EXIT_USAGE : TS_EXIT_TEMP,
 		    "cannot bind the control socket '%s': %s", s->ep.ctl, zmq_strerror(errno));
@@ -188,6 +189,7 @@ sup_ctl_client(const struct ts_bus_ep *ep, const char *req, int json)
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
 	zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
 	zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+	ts_bus_secure(sock, 0);
 	if (zmq_connect(sock, ep->ctl) < 0 || zmq_send(sock, req, strlen(req), 0) < 0) {
 		ts_warn("cannot reach ts-supervisor at '%s': %s", ep->ctl, zmq_strerror(errno));
 		zmq_close(sock);

@@ -24,6 +24,7 @@ static const char usage[] =
 "       ts-supervisor [-B ENDPOINT] status [--json]\n"
 "       ts-supervisor [-B ENDPOINT] stop|restart NAME\n"
 "       ts-supervisor [-c FILE] [--demo] --check\n"
+"       ts-supervisor keygen [DIR]\n"
 "\n"
 "Run the TradeSuite bus: publishers connect to its XSUB endpoint,\n"
 "subscribers to its XPUB endpoint, and it forwards messages one way and\n"
@@ -41,7 +42,8 @@ static const char usage[] =
 "                  $XDG_CONFIG_HOME/tradesuite/tradesuite.ini)\n"
 "      --demo      also run ts-sim on 127.0.0.1 and point the feeds at it\n"
 "      --demo-port N  ts-sim's port in demo mode (default 8800; 0: a free one)\n"
-"      --insecure  allow a tcp bus on a non-loopback address\n"
+"      --insecure  allow a tcp bus on a non-loopback address without\n"
+"                  CURVE keys (unencrypted)\n"
 "      --ready-fd FD  write a newline to FD once the endpoints are bound\n"
 "      --check     read the configuration, print the service table, exit\n"
 "  -v, --verbose   log every subscription and unsubscription\n"
@@ -51,6 +53,10 @@ static const char usage[] =
 "  status [--json]  print the process table\n"
 "  stop NAME        stop a service; it stays down until subscribed anew\n"
 "  restart NAME     stop and start a service (also one that failed)\n"
+"  keygen [DIR]     make the bus's CURVE key pair for a tcp bus across\n"
+"                   hosts (default DIR: $TS_BUS_KEYS, else\n"
+"                   $XDG_CONFIG_HOME/tradesuite/curve); copy server.pub to\n"
+"                   the other hosts' key directories\n"
 "\n"
 "Exit status: 0 stopped by SIGTERM/SIGINT (or a command done), 100 usage\n"
 "error, the endpoints are owned by another supervisor, or a bad\n"
@@ -200,6 +206,7 @@ bound(int type, const char *endpoint)
 	if (!s)
 		ts_die(TS_EXIT_TEMP, "cannot create a socket: %s", zmq_strerror(errno));
 	ts_bus_sockopts(s, type);
+	ts_bus_secure(s, 1);
 	if (type == ZMQ_XPUB) {
 		/* pass every subscribe and unsubscribe upstream, so the XSUB
 		 * (and producers behind it) can count them to zero */
@@ -409,6 +416,15 @@ main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		cmd = argv[optind++];
+		if (!strcmp(cmd, "keygen")) {
+			const char *dir = optind < argc ? argv[optind++] : ts_bus_keydir();
+			if (optind < argc)
+				ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+			if (ts_bus_keygen(dir, err, sizeof err) < 0)
+				ts_die(TS_EXIT_USAGE, "%s", err);
+			ts_info("wrote '%s/server.key' (secret) and '%s/server.pub'", dir, dir);
+			return 0;
+		}
 		if (!strcmp(cmd, "status")) {
 			snprintf(req, sizeof req, "status");
 		} else if (!strcmp(cmd, "stop") || !strcmp(cmd, "restart")) {
@@ -451,9 +467,10 @@ main(int argc, char **argv)
 	if (s->conf.errors)
 		ts_warn("%d error%s in the configuration: the lines named above were "
 		    "skipped", s->conf.errors, s->conf.errors == 1 ? "" : "s");
-	if (!ts_bus_is_local(&p->ep) && !insecure)
+	if (!ts_bus_is_safe(&p->ep) && !insecure)
 		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
-		    "encryption (use --insecure to allow it)", p->ep.host);
+		    "CURVE keys in '%s' (see 'ts-supervisor keygen'; --insecure allows "
+		    "it unencrypted)", p->ep.host, ts_bus_keydir());
 	if (s->demo && s->conf.set.demo_port == 0)
 		s->conf.set.demo_port = free_port();
 
