@@ -700,6 +700,7 @@ gui_bus_start(const char *endpoint)
 	if (!G.sub)
 		ts_die(TS_EXIT_TEMP, "cannot create a bus socket: %s", zmq_strerror(errno));
 	ts_bus_sockopts(G.sub, ZMQ_SUB);
+	ts_bus_secure(G.sub, 0);
 	zmq_setsockopt(G.sub, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
 	zmq_setsockopt(G.sub, ZMQ_RECONNECT_IVL_MAX, &ivlmax, sizeof ivlmax);
 	if (zmq_socket_monitor(G.sub, "inproc://ts-gui-monitor",

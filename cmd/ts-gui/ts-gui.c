@@ -930,9 +930,10 @@ main(int argc, char **argv)
 		ts_die(TS_EXIT_USAGE, "--dump-state needs --screenshot (or use the 'dump' command)");
 	if (ts_bus_resolve(opt.bus, &ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
-	if (!ts_bus_is_local(&ep) && !opt.insecure)
+	if (!ts_bus_is_safe(&ep) && !opt.insecure)
 		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
-		    "encryption (use --insecure to allow it)", ep.host);
+		    "CURVE keys (see ts-supervisor keygen; --insecure allows it "
+		    "unencrypted)", ep.host);
 	if (opt.layout) {
 		snprintf(G.layout_path, sizeof G.layout_path, "%s", opt.layout);
 	} else {

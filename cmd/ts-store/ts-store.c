@@ -370,9 +370,10 @@ resolve_bus(const struct opts *o, struct ts_bus_ep *ep)
 
 	if (ts_bus_resolve(o->bus, ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
-	if (!ts_bus_is_local(ep) && !o->insecure)
+	if (!ts_bus_is_safe(ep) && !o->insecure)
 		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
-		    "encryption (use --insecure to allow it)", ep->host);
+		    "CURVE keys (see ts-supervisor keygen; --insecure allows it "
+		    "unencrypted)", ep->host);
 }
 
 /* ---------------------------------------------------------------- collect */
@@ -742,6 +743,7 @@ cmd_collect(struct opts *o, int argc, char **argv)
 	c.pub.sock = ts_bus_pub(&ep);
 	c.rep = zmq_socket(ts_bus_ctx(), ZMQ_REP);
 	zmq_setsockopt(c.rep, ZMQ_LINGER, &zero, sizeof zero);
+	ts_bus_secure(c.rep, 1);
 	if (!ep.tcp)
 		unlink(hist + 6); /* a stale socket of a killed collector (we hold the lock) */
 	if (zmq_bind(c.rep, hist) < 0) {
@@ -1056,6 +1058,7 @@ cmd_history(struct opts *o, int argc, char **argv)
 	ts_jw_obj_end(&w);
 	req = zmq_socket(ts_bus_ctx(), ZMQ_REQ);
 	zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof zero);
+	ts_bus_secure(req, 0);
 	if (zmq_connect(req, hist) < 0)
 		ts_die(TS_EXIT_TEMP, "cannot connect to '%s': %s", hist, zmq_strerror(errno));
 	if (zmq_send(req, w.buf, w.len, 0) < 0)
