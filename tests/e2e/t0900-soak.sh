@@ -204,12 +204,15 @@ rss_bounded() {
 	rss_table >rss || return 1
 	sed "s/^/# /" rss
 	[ "$(wc -l <rss)" -ge 8 ] || { echo "# too few programs sampled"; return 1; }
-	awk -F'\t' '$4 == 0 || $5 == 0 { print "# " $1 ": no sample in a third"; bad = 1 }
-	    $5 > 1.5 * $4 + 5120 { print "# " $1 ": " $4 " kB -> " $5 " kB"; bad = 1 }
+	# ts-store's SQLite page cache (PRAGMA cache_size=-32768 in
+	# store_db.c) fills as the database grows: up to 32 MB more, bounded.
+	awk -F'\t' '{ allow = $1 == "store" ? 32768 : 0 }
+	    $4 == 0 || $5 == 0 { print "# " $1 ": no sample in a third"; bad = 1 }
+	    $5 > 1.5 * $4 + 5120 + allow { print "# " $1 ": " $4 " kB -> " $5 " kB"; bad = 1 }
 	    END { exit bad }' rss
 }
 
-test_expect_success 'RSS stops growing after warm-up (last third <= 1.5 x first third + 5 MB)' '
+test_expect_success 'RSS stops growing after warm-up (last third <= 1.5 x first third + 5 MB; ts-store + its 32 MB page cache)' '
 	rss_bounded
 '
 
@@ -233,10 +236,46 @@ books_ok() {
 	done
 }
 
+# trades_accounted FILE EX SYM TRUTH: trades_ok for an exchange without
+# trade history by id (Coinbase): a reconnect longer than its snapshot of
+# the last 50 trades leaves holes, so each hole must be one the feed
+# reported (status/feed/EX .symbols[SYM].missed): no duplicate, no altered
+# trade, no silent loss, and the last trade is the simulator's last.
+trades_accounted() {
+	jq -c --arg ex "$2" --arg sym "$3" 'select(.ex == $ex and .sym == $sym) | [(.id|tonumber), .px, .qty, .side]' "$4" >"$TMP/truth.$3"
+	t_last=$(tail -1 "$TMP/truth.$3" | jq '.[0]')
+	[ -n "$t_last" ] || { echo "# no truth for $3"; return 1; }
+	sed 's/^[^{]*//' "$1" | jq -c --arg sym "$3" \
+	    'select(.sym == $sym and .id != null) | [(.id|tonumber), .px, .qty, .side]' >"$TMP/pub.$3"
+	n=$(wc -l <"$TMP/pub.$3")
+	[ "$n" -gt 0 ] || { echo "# no trades for $3"; return 1; }
+	u=$(jq -r '.[0]' "$TMP/pub.$3" | sort -u | wc -l)
+	[ "$u" -eq "$n" ] || { echo "# $3: $n trades, $u distinct ids"; return 1; }
+	jq -s -e 'map(.[0]) | . as $i | all(range(1; length); $i[.] > $i[. - 1])' "$TMP/pub.$3" >/dev/null ||
+	    { echo "# $3: trades out of id order"; return 1; }
+	first=$(head -1 "$TMP/pub.$3" | jq '.[0]') last=$(tail -1 "$TMP/pub.$3" | jq '.[0]')
+	holes=$((last - first + 1 - n))
+	missed=$(grep "^status/feed/$2" watch.out | tail -1 | cut -f2- | jq --arg s "$3" '.symbols[$s].missed // 0')
+	echo "$2 $3 $n $holes $missed" >>trade-holes
+	[ "$holes" -le "$missed" ] || { echo "# $3: $holes trades missing, $missed reported missed"; return 1; }
+	[ "$last" -eq "$t_last" ] || { echo "# $3: last published $last, last generated $t_last"; return 1; }
+	sort "$TMP/truth.$3" >"$TMP/truth.$3.s"
+	sort "$TMP/pub.$3" >"$TMP/pub.$3.s"
+	t_bad=$(comm -23 "$TMP/pub.$3.s" "$TMP/truth.$3.s" | wc -l)
+	[ "$t_bad" -eq 0 ] || { echo "# $3: $t_bad published trades differ from the truth:"
+	    comm -23 "$TMP/pub.$3.s" "$TMP/truth.$3.s" | head -3; return 1; }
+}
+
+# Binance fills every hole by id over REST: its trades must be complete.
 all_trades_ok() {
+	: >trade-holes
 	for b in $BOOKS; do
-		wait_for "last_trade_is trades.out ${b%%:*} ${b#*:}" 60 &&
-		trades_ok trades.out "${b%%:*}" "${b#*:}" truth.jsonl || return 1
+		wait_for "last_trade_is trades.out ${b%%:*} ${b#*:}" 60 || return 1
+		case $b in
+		binance:*) trades_ok trades.out "${b%%:*}" "${b#*:}" truth.jsonl &&
+			echo "${b%%:*} ${b#*:} $(grep -c "^trades/${b%%:*}/${b#*:}	" trades.out) 0 0" >>trade-holes ;;
+		*) trades_accounted trades.out "${b%%:*}" "${b#*:}" truth.jsonl ;;
+		esac || return 1
 	done
 }
 
@@ -255,7 +294,7 @@ test_expect_success 'with the market paused, every book equals the simulator'"'"
 	books_ok
 '
 
-test_expect_success 'no trade lost, repeated or altered against the truth' '
+test_expect_success 'no trade lost (Binance) or lost unreported (Coinbase), repeated or altered against the truth' '
 	all_trades_ok
 '
 
@@ -296,6 +335,7 @@ fi
 		echo "- book/${b%%:*}/${b#*:}: $(wc -l <book$i.out) (snapshots $(grep -c '"type":"snapshot"' book$i.out), resets $(grep -c '"type":"reset"' book$i.out))"
 	done
 	echo "- trades (4 topics): $(grep -c ^trades/ trades.out)"
+	awk '{ printf "  - %s %s: %s trades, %s missing, %s reported missed by the feed\n", $1, $2, $3, $4, $5 }' trade-holes
 	echo "- candles (4 topics): $(wc -l <candles.out), closed $(grep -c '"closed":true' candles.out)"
 	echo "- alerts: $(grep -c ^alerts/ watch.out)"
 	echo "- seq gaps reported by ts-cat: $(cat book*.err trades.err candles.err watch.err | grep -c 'gap in')"
