@@ -382,7 +382,8 @@ ts_klines_join_point(struct ts_candle *stored, size_t n, int64_t tf_us,
 		if (stored[i].t >= start && stored[i].t < open &&
 		    ts_tf_align(stored[i].t, tf_us) == stored[i].t)
 			stored[k++] = stored[i];
-	qsort(stored, k, sizeof *stored, by_open_time);
+	if (k > 1)
+		qsort(stored, k, sizeof *stored, by_open_time);
 	/* the run from the oldest: each candle the next interval (a repeated
 	 * time ends it too: a store holds one candle per interval) */
 	for (run = k ? 1 : 0; run < k; run++)
