@@ -850,6 +850,7 @@ store_ask(struct app *a, struct tfctx *t)
 	if (!(ld->req = zmq_socket(ts_bus_ctx(), ZMQ_REQ)))
 		return -1;
 	zmq_setsockopt(ld->req, ZMQ_LINGER, &zero, sizeof zero);
+	ts_bus_secure(ld->req, 0); /* CURVE when the tcp bus has keys */
 	ts_jw_obj(&w);
 	ts_jw_kstr(&w, "topic", t->topic);
 	ts_jw_ki64(&w, "since", ld->start);
@@ -1195,9 +1196,10 @@ main(int argc, char **argv)
 		ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (ts_bus_resolve(bus, &a.ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
-	if (!ts_bus_is_local(&a.ep) && !insecure)
+	if (!ts_bus_is_safe(&a.ep) && !insecure)
 		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
-		    "encryption (use --insecure to allow it)", a.ep.host);
+		    "CURVE keys (see ts-supervisor keygen; --insecure allows it "
+		    "unencrypted)", a.ep.host);
 
 	a.l = ts_loop_new();
 	ts_loop_signal(a.l, SIGINT, on_stop, NULL);
