@@ -178,14 +178,16 @@ test_parse_options(void)
 	    "\tnotify 'command:notify-send \"$TS_ALERT_TEXT\"'\n"
 	    "    disabled\n"
 	    "# a comment between rules\n"
-	    "a2 coinbase:BTC-USD spread > 5bps cooldown 0 notify mail:me@example.org\n";
+	    "a2 coinbase:BTC-USD spread > 5bps cooldown 0 notify mail:me@example.org\n"
+	    "a3 coinbase:BTC-USD jq trades '.id != \"#1\" and\n"
+	    "    .px > 100'  # a comment after the quote\n";
 	struct alert_rules rs;
 	struct alert_rule *r;
 	char *errs = NULL, line[1024];
 
 	parse(text, &rs, &errs);
 	CHECK_STR(errs, "");
-	CHECK_INT(rs.n, 2);
+	CHECK_INT(rs.n, 3);
 	CHECK_INT(rs.set.cooldown_us, S(300));
 	CHECK_INT(rs.set.nnotify, 1);
 	if (rs.set.nnotify == 1)
@@ -230,6 +232,12 @@ test_parse_options(void)
 		CHECK_INT(r->enabled, 1);
 		CHECK_INT(r->nnotify, 1);
 	} else CHECK(!"a2");
+	/* a quote may span lines (the newline reads as a blank) and holds a
+	 * # that is no comment */
+	if ((r = alert_rules_find(&rs, "a3"))) {
+		CHECK_STR(r->jq_text, ".id != \"#1\" and     .px > 100");
+		CHECK_INT(r->end_line, 13);
+	} else CHECK(!"a3");
 	alert_rules_free(&rs);
 	free(errs);
 }
