@@ -388,9 +388,10 @@ cmd_run(struct opts *o)
 	a.ino_fd = -1;
 	if (ts_bus_resolve(o->bus, &a.ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
-	if (!ts_bus_is_local(&a.ep) && !o->insecure)
+	if (!ts_bus_is_safe(&a.ep) && !o->insecure)
 		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
-		    "encryption (use --insecure to allow it)", a.ep.host);
+		    "CURVE keys (see ts-supervisor keygen; --insecure allows it "
+		    "unencrypted)", a.ep.host);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* fork the delivery worker before ZeroMQ starts any thread */
@@ -660,6 +661,7 @@ seed_from_store(const struct ts_bus_ep *ep, struct alert_engine *eng,
 		return -1;
 	if (!(req = zmq_socket(ts_bus_ctx(), ZMQ_REQ)))
 		return -1;
+	ts_bus_secure(req, 0); /* CURVE when the tcp bus has keys */
 	ms = wait_us / 1000 > 2000 ? 2000 : (int)(wait_us / 1000) + 1;
 	zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof zero);
 	zmq_setsockopt(req, ZMQ_RCVTIMEO, &ms, sizeof ms);
@@ -739,9 +741,10 @@ cmd_test(struct opts *o, const char *id)
 	}
 	if (ts_bus_resolve(o->bus, &ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
-	if (!ts_bus_is_local(&ep) && !o->insecure)
+	if (!ts_bus_is_safe(&ep) && !o->insecure)
 		ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
-		    "encryption (use --insecure to allow it)", ep.host);
+		    "CURVE keys (see ts-supervisor keygen; --insecure allows it "
+		    "unencrypted)", ep.host);
 	sub = ts_bus_sub(&ep);
 	ts_bus_subscribe(sub, r->topic);
 	deadline = ts_mono_us() + o->wait_us;
