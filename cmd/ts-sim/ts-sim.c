@@ -116,6 +116,7 @@ static struct {
 	enum sim_ex replay_ex;
 	/* scratch */
 	struct sim_buf h, t, d, w;
+	struct sim_buf q; /* the query of the request being answered */
 	struct ts_ratelimit bad_rl;
 	lws_sorted_usec_list_t tick_sul, hb_sul, ping_sul, flush_sul, stall_sul;
 	struct fault_at fat[MAX_FAULTS];
@@ -452,26 +453,32 @@ conn_unlink(struct conn *c)
 	free(c);
 }
 
-/* The request's query: its URI argument fragments joined with '&'. */
-static void
-get_query(struct lws *wsi, char *buf, size_t n)
+/* The request's query: its URI argument fragments joined with '&', into b
+ * (NUL-terminated; the buffer grows to any length). Binance takes up to
+ * 1024 streams in one /stream?streams=… URL: a fixed buffer would cut it. */
+static const char *
+get_query(struct lws *wsi, struct sim_buf *b)
 {
-	size_t len = 0;
-	char frag[512];
-
-	buf[0] = '\0';
-	for (int i = 0; i < 32; i++) {
-		int k = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
-		if (k < 0)
+	b->len = 0;
+	sim_buf_need(b, 1);
+	b->p[0] = '\0';
+	for (int i = 0; ; i++) {
+		int flen = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i), k;
+		if (flen < 0)
 			break;
-		if (len + (size_t)k + 2 >= n)
+		sim_buf_need(b, (size_t)flen + 2);
+		if (b->len)
+			b->p[b->len++] = '&';
+		k = lws_hdr_copy_fragment(wsi, b->p + b->len, flen + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (k < 0) { /* no such fragment: the list is over */
+			if (b->len)
+				b->len--;
 			break;
-		if (len)
-			buf[len++] = '&';
-		memcpy(buf + len, frag, (size_t)k);
-		len += (size_t)k;
-		buf[len] = '\0';
+		}
+		b->len += (size_t)k;
 	}
+	b->p[b->len] = '\0';
+	return b->p;
 }
 
 /* Parse "btcusdt@trade" / "btcusdt@depth@100ms" / "btcusdt@depth".
@@ -787,35 +794,45 @@ ws_exchange(const char *path)
 static int
 ws_established(struct lws *wsi, struct pss *ps)
 {
-	char path[1024], q[2048], v[2048];
+	struct sim_buf path = { 0 };
+	const char *q;
 	struct conn *c;
-	int ex;
+	int ex, plen = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI);
 
-	if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) < 0)
-		path[0] = '\0';
-	ex = ws_exchange(path);
-	if (ex < 0 || !(G.enabled & (1u << ex)))
+	/* the path, like the query, can be long: /ws/a@trade/b@trade/… */
+	sim_buf_need(&path, (size_t)(plen > 0 ? plen : 0) + 1);
+	if (plen <= 0 || lws_hdr_copy(wsi, path.p, plen + 1, WSI_TOKEN_GET_URI) < 0)
+		path.p[0] = '\0';
+	ex = ws_exchange(path.p);
+	if (ex < 0 || !(G.enabled & (1u << ex))) {
+		sim_buf_free(&path);
 		return -1;
+	}
 	c = ts_xcalloc(1, sizeof *c);
 	c->wsi = wsi;
 	c->ex = (enum sim_ex)ex;
 	ps->c = c;
 	conn_link(c);
 	if (ex == SIM_BINANCE) {
-		get_query(wsi, q, sizeof q);
-		if (!strcmp(path, "/stream")) {
+		q = get_query(wsi, &G.q);
+		if (!strcmp(path.p, "/stream")) {
+			size_t n = strlen(q) + 1;
+			char *v = ts_xmalloc(n);
 			c->combined = 1;
-			if (sim_query_get(q, "streams", v, sizeof v))
+			if (sim_query_get(q, "streams", v, n))
 				bn_sub_list(c, v);
-		} else if (!strncmp(path, "/ws/", 4)) {
-			bn_sub_list(c, path + 4);
+			free(v);
+		} else if (!strncmp(path.p, "/ws/", 4)) {
+			bn_sub_list(c, path.p + 4);
 		}
-		if (G.replay && (c->combined || path[3] == '/'))
+		if (G.replay && (c->combined || !strncmp(path.p, "/ws/", 4)))
 			c->replaying = 1;
 		if (c->replaying)
 			replay_fill(c);
 	}
-	ts_debug("websocket %s '%s' connected (%d open)", sim_ex_name(c->ex), path, G.nconns);
+	ts_debug("websocket %s '%.200s' connected (%d open)", sim_ex_name(c->ex), path.p,
+	    G.nconns);
+	sim_buf_free(&path);
 	return 0;
 }
 
@@ -1167,10 +1184,9 @@ on_http_delay(lws_sorted_usec_list_t *sul)
 static int
 http_request(struct lws *wsi, struct pss *ps, const char *path)
 {
-	char q[2048];
 	int64_t now = ts_now_us();
+	const char *q = get_query(wsi, &G.q);
 
-	get_query(wsi, q, sizeof q);
 	ps->wsi = wsi;
 	ps->off = 0;
 	ps->hdr_sent = 0;
@@ -1211,7 +1227,7 @@ http_request(struct lws *wsi, struct pss *ps, const char *path)
 	} else {
 		sim_rest(&G.m, G.enabled, path, q, now, &ps->resp);
 	}
-	ts_debug("GET %s?%s -> %d", path, q, ps->resp.status);
+	ts_debug("GET %s?%.200s -> %d", path, q, ps->resp.status);
 	if (ps->resp.is_depth && G.snap_delay_us > 0) {
 		ps->ready = 0;
 		lws_sul_schedule(G.ctx, 0, &ps->sul, on_http_delay, G.snap_delay_us);
@@ -1519,7 +1535,8 @@ main(int argc, char **argv)
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.pt_serv_buf_size = 256 * 1024;
-	info.max_http_header_data = 8192;
+	/* Binance takes 1024 streams in one URL: about 40 KB of request line */
+	info.max_http_header_data = 48 * 1024;
 	info.timeout_secs = 30;
 	info.ka_time = 0;
 	if (!(G.ctx = lws_create_context(&info)))
@@ -1570,5 +1587,6 @@ main(int argc, char **argv)
 	sim_buf_free(&G.t);
 	sim_buf_free(&G.d);
 	sim_buf_free(&G.w);
+	sim_buf_free(&G.q);
 	return 0;
 }

@@ -155,6 +155,46 @@ test_expect_success 'paused: nothing changes; resumed: trading goes on' '
 	wait_for "[ \$(curl -sf \"$U/_sim/trades?exchange=coinbase&symbol=BTC-USD\" | jq .count) -gt \$(jq .count a.json) ]"
 '
 
+# A raw client: one request line of any length (lws's own client keeps
+# URLs short), then the first COUNT text messages, one a line.
+cat >wsraw.py <<'PY'
+import base64, os, socket, struct, sys
+port, path, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+           % (path, base64.b64encode(os.urandom(16)).decode())).encode())
+buf, got = b"", 0
+def need(n):
+    global buf
+    while len(buf) < n:
+        d = s.recv(65536)
+        if not d: sys.exit("closed after %d messages" % got)
+        buf += d
+while b"\r\n\r\n" not in buf: need(len(buf) + 1)
+head, buf = buf.split(b"\r\n\r\n", 1)
+if not head.startswith(b"HTTP/1.1 101"): sys.exit(head.split(b"\r\n")[0].decode())
+while got < count:
+    need(2); op, n, h = buf[0] & 15, buf[1] & 127, 2
+    if n == 126: need(4); n, h = struct.unpack(">H", buf[2:4])[0], 4
+    elif n == 127: need(10); n, h = struct.unpack(">Q", buf[2:10])[0], 10
+    need(h + n); p, buf = buf[h:h + n], buf[h + n:]
+    if op == 8: sys.exit("closed by the server after %d messages" % got)
+    if op == 1: print(p.decode()); got += 1
+PY
+
+# Binance takes up to 1024 streams in one URL (about 25 KB here): the
+# streams named last in it flow like the first.
+long_streams() { python3 -c "print('/'.join('x%dusdt@depth@100ms' % i for i in range(1022)))"; }
+test_expect_success 'binance: a combined-stream URL of 1024 streams is served whole' '
+	streams=$(long_streams)/btcusdt@trade/ethusdt@depth@100ms &&
+	[ ${#streams} -gt 20000 ] &&
+	timeout 30 python3 wsraw.py $port "/stream?streams=$streams" 40 >long.out &&
+	jq -s -e "map(.stream) | unique == [\"btcusdt@trade\", \"ethusdt@depth@100ms\"]" long.out &&
+	timeout 30 python3 wsraw.py $port "/ws/$streams" 40 >raw.out &&
+	jq -s -e "map(.e) | unique == [\"depthUpdate\", \"trade\"]" raw.out
+'
+
 # The market is paused while the client takes its first three messages: a
 # depthUpdate of the new subscription could otherwise come before the
 # replies to the second and third requests (seen on a loaded machine).
