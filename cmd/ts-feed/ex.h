@@ -188,6 +188,11 @@ int feed_level(struct feed *f, struct fsym *s, enum ts_side side,
     struct ts_dec px, struct ts_dec qty);
 /* The book of s lost sync: publish reset (when it was live) and resync. */
 void feed_book_resync(struct feed *f, struct fsym *s, const char *reason);
+/* Every book lost sync for a reason of the whole connection (one that no
+ * symbol can be blamed for): publish reset on each live one and mark every
+ * wanted one syncing, without adapter->book_resync; the caller renews the
+ * connection, whose snapshots bring them back. */
+void feed_books_lost(struct feed *f, const char *reason);
 /* Publish the full book of s again (a late subscriber). */
 void feed_book_republish(struct feed *f, struct fsym *s);
 

@@ -458,22 +458,44 @@ publish_snapshot(struct feed *f, struct fsym *s, int64_t ts, int64_t rt)
 	f->book_msgs++;
 }
 
-void
-feed_book_resync(struct feed *f, struct fsym *s, const char *reason)
+/* Reset the book of s; 1 when it is wanted (and now syncing). */
+static int
+book_lost(struct feed *f, struct fsym *s, const char *reason)
 {
 	if (s->bstate == BOOK_LIVE)
 		publish_reset(f, s, reason);
 	if (!(s->want & CH_BOOK))
-		return;
-	ts_warn_rl(&f->rl, "%s %s: book out of sync (%s), resyncing", f->ex->name,
-	    s->sym, reason);
+		return 0;
 	s->resyncs++;
 	f->resyncs++;
 	s->bstate = BOOK_SYNCING;
 	s->book_id = 0;
 	ts_book_clear(&s->book);
+	return 1;
+}
+
+void
+feed_book_resync(struct feed *f, struct fsym *s, const char *reason)
+{
+	if (!book_lost(f, s, reason))
+		return;
+	ts_warn_rl(&f->rl, "%s %s: book out of sync (%s), resyncing", f->ex->name,
+	    s->sym, reason);
 	if (f->connected && f->ex->book_resync)
 		f->ex->book_resync(f, s);
+}
+
+void
+feed_books_lost(struct feed *f, const char *reason)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < f->nsym; i++)
+		if (f->symv[i]->bstate == BOOK_LIVE)
+			n += book_lost(f, f->symv[i], reason);
+	if (n)
+		ts_warn_rl(&f->rl, "%s: %d books out of sync (%s), resyncing", f->ex->name, n,
+		    reason);
 }
 
 void

@@ -270,28 +270,95 @@ test_coinbase_examples(void)
 	feed_free(&F);
 }
 
-/* A crossed book is out of sync: reset, never published as a book. */
+/* A crossed book is out of sync: reset, never published as a book, and
+ * resynced alone by renewing its product's level2 subscription; the other
+ * product's book goes on. */
+#define CB_L2(seq, type, pid, ups) \
+	"{\"channel\":\"l2_data\",\"timestamp\":\"2023-02-09T20:32:50Z\",\"sequence_num\":" #seq \
+	",\"events\":[{\"type\":\"" type "\",\"product_id\":\"" pid "\",\"updates\":[" ups "]}]}"
+#define CB_LV(side, px, q) \
+	"{\"side\":\"" side "\",\"event_time\":\"x\",\"price_level\":\"" px "\",\"new_quantity\":\"" q "\"}"
+
 static void
 test_crossed(void)
 {
-	struct fsym *s;
+	struct fsym *s, *o;
 
 	setup("coinbase");
 	load_instruments("coinbase-products.json");
 	feed_want(&F, "ETH-USD", CH_BOOK, 1);
+	feed_want(&F, "BTC-USD", CH_BOOK, 1);
 	feed_connected(&F);
 	s = feed_sym(&F, "ETH-USD");
-	msg("{\"channel\":\"l2_data\",\"timestamp\":\"2023-02-09T20:32:50Z\",\"sequence_num\":0,\"events\":[{\"type\":\"snapshot\",\"product_id\":\"ETH-USD\",\"updates\":["
-	    "{\"side\":\"bid\",\"event_time\":\"x\",\"price_level\":\"100\",\"new_quantity\":\"1\"},"
-	    "{\"side\":\"offer\",\"event_time\":\"x\",\"price_level\":\"101\",\"new_quantity\":\"1\"}]}]}");
+	o = feed_sym(&F, "BTC-USD");
+	msg(CB_L2(0, "snapshot", "ETH-USD", CB_LV("bid", "100", "1") "," CB_LV("offer", "101", "1")));
+	msg(CB_L2(1, "snapshot", "BTC-USD", CB_LV("bid", "200", "1") "," CB_LV("offer", "201", "1")));
 	CHECK_INT(s->bstate, BOOK_LIVE);
+	CHECK_INT(o->bstate, BOOK_LIVE);
 	nreconnect = 0;
-	msg("{\"channel\":\"l2_data\",\"timestamp\":\"2023-02-09T20:32:50Z\",\"sequence_num\":1,\"events\":[{\"type\":\"update\",\"product_id\":\"ETH-USD\",\"updates\":["
-	    "{\"side\":\"bid\",\"event_time\":\"x\",\"price_level\":\"101.5\",\"new_quantity\":\"1\"}]}]}");
+	nsent = 0;
+	msg(CB_L2(2, "update", "ETH-USD", CB_LV("bid", "101.5", "1")));
 	CHECK_INT(s->bstate, BOOK_SYNCING);
-	CHECK_INT(nreconnect, 1);
+	CHECK_INT(nreconnect, 0);
 	CHECK(strstr(last_on("book/coinbase/ETH-USD"), "\"type\":\"reset\",\"reason\":\"crossed\""));
 	CHECK_INT(count_on("book/coinbase/ETH-USD", "\"type\":\"delta\""), 0);
+	/* only ETH-USD's level2 is renewed */
+	CHECK_INT(nsent, 2);
+	CHECK_STR(sent[0], "{\"type\":\"unsubscribe\",\"product_ids\":[\"ETH-USD\"],\"channel\":\"level2\"}");
+	CHECK_STR(sent[1], "{\"type\":\"subscribe\",\"product_ids\":[\"ETH-USD\"],\"channel\":\"level2\"}");
+	/* the other book is untouched and keeps going */
+	CHECK_INT(o->bstate, BOOK_LIVE);
+	CHECK_INT(count_on("book/coinbase/BTC-USD", "\"type\":\"reset\""), 0);
+	msg(CB_L2(3, "update", "BTC-USD", CB_LV("offer", "202", "2")));
+	CHECK(strstr(last_on("book/coinbase/BTC-USD"), "\"type\":\"delta\",\"bids\":[],\"asks\":[[202,2]]"));
+	/* an update of ETH-USD before its new snapshot is ignored */
+	msg(CB_L2(4, "update", "ETH-USD", CB_LV("bid", "99", "1")));
+	CHECK_INT(s->bstate, BOOK_SYNCING);
+	CHECK_INT(count_on("book/coinbase/ETH-USD", "\"type\":\"delta\""), 0);
+	/* its new snapshot brings it back */
+	msg(CB_L2(5, "snapshot", "ETH-USD", CB_LV("bid", "100", "2") "," CB_LV("offer", "101", "1")));
+	CHECK_INT(s->bstate, BOOK_LIVE);
+	CHECK(strstr(last_on("book/coinbase/ETH-USD"), "\"type\":\"snapshot\",\"bids\":[[100,2]],\"asks\":[[101,1]]"));
+	/* a malformed update of one product resyncs that product alone */
+	nsent = 0;
+	msg(CB_L2(6, "update", "ETH-USD", CB_LV("bid", "100", "-1")));
+	CHECK_INT(F.malformed, 1);
+	CHECK(strstr(last_on("book/coinbase/ETH-USD"), "\"type\":\"reset\",\"reason\":\"malformed update\""));
+	CHECK_INT(nsent, 2);
+	CHECK(strstr(sent[0], "unsubscribe") && strstr(sent[0], "\"ETH-USD\"]"));
+	CHECK_INT(o->bstate, BOOK_LIVE);
+	CHECK_INT(nreconnect, 0);
+	/* snapshots that keep coming crossed: the connection is renewed */
+	msg(CB_L2(7, "snapshot", "ETH-USD", CB_LV("bid", "102", "1") "," CB_LV("offer", "101", "1")));
+	msg(CB_L2(8, "snapshot", "ETH-USD", CB_LV("bid", "102", "1") "," CB_LV("offer", "101", "1")));
+	CHECK_INT(nreconnect, 0);
+	msg(CB_L2(9, "snapshot", "ETH-USD", CB_LV("bid", "102", "1") "," CB_LV("offer", "101", "1")));
+	CHECK_INT(nreconnect, 1);
+	CHECK_INT(count_on("book/coinbase/BTC-USD", "\"type\":\"reset\""), 0);
+	feed_free(&F);
+}
+
+/* A sequence_num gap cannot be blamed on a product: every live book is
+ * reset and the connection renewed, with no per-product resubscription. */
+static void
+test_gap_resyncs_all(void)
+{
+	setup("coinbase");
+	load_instruments("coinbase-products.json");
+	feed_want(&F, "ETH-USD", CH_BOOK, 1);
+	feed_want(&F, "BTC-USD", CH_BOOK, 1);
+	feed_connected(&F);
+	msg(CB_L2(0, "snapshot", "ETH-USD", CB_LV("bid", "100", "1") "," CB_LV("offer", "101", "1")));
+	msg(CB_L2(1, "snapshot", "BTC-USD", CB_LV("bid", "200", "1") "," CB_LV("offer", "201", "1")));
+	nsent = nreconnect = 0;
+	msg(CB_L2(3, "update", "BTC-USD", CB_LV("offer", "202", "2")));
+	CHECK_INT(F.seq_gaps, 1);
+	CHECK_INT(nreconnect, 1);
+	CHECK_INT(nsent, 0);
+	CHECK(strstr(last_on("book/coinbase/ETH-USD"), "\"type\":\"reset\",\"reason\":\"sequence gap\""));
+	CHECK(strstr(last_on("book/coinbase/BTC-USD"), "\"type\":\"reset\",\"reason\":\"sequence gap\""));
+	CHECK_INT(feed_sym(&F, "ETH-USD")->bstate, BOOK_SYNCING);
+	CHECK_INT(feed_sym(&F, "BTC-USD")->bstate, BOOK_SYNCING);
 	feed_free(&F);
 }
 
@@ -734,6 +801,7 @@ main(void)
 	RUN(test_instruments);
 	RUN(test_coinbase_examples);
 	RUN(test_crossed);
+	RUN(test_gap_resyncs_all);
 	RUN(test_coinbase_recording);
 	RUN(test_binance_fixture);
 	RUN(test_binance_recording);

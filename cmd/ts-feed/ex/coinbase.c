@@ -67,14 +67,48 @@ cb_channel(struct feed *f, struct fsym *s, int ch, int on)
 	    ch == CH_BOOK ? "level2" : "market_trades", &s, 1);
 }
 
-/* Coinbase sends a level2 snapshot only on subscription, and sequence_num
- * is one counter per connection: the only sure way back into sync is a new
- * connection (its snapshot and its trade snapshot fill what was lost). */
+/* Per product: level2 resyncs asked in a row with no snapshot that brought
+ * the book back; beyond RESYNC_TRIES the connection is renewed instead. */
+struct cb_sym {
+	int tries;
+};
+#define RESYNC_TRIES 3
+
+static struct cb_sym *
+cs(struct fsym *s)
+{
+	if (!s->xd)
+		s->xd = ts_xcalloc(1, sizeof(struct cb_sym));
+	return s->xd;
+}
+
+static void
+cb_free_sym(struct fsym *s)
+{
+	free(s->xd);
+	s->xd = NULL;
+}
+
+/* Coinbase sends a level2 snapshot on subscription: a book found out of
+ * sync for a reason of its own (crossed, a malformed update of its product)
+ * is rebuilt by unsubscribing and subscribing its level2 again, which
+ * leaves the other products alone. Updates of the product that come before
+ * its new snapshot are ignored (its book is syncing). A product whose
+ * resyncs keep failing gets a new connection, with backoff. A sequence_num
+ * gap, which no product can be blamed for, renews the connection at once
+ * (cb_on_message). */
 static void
 cb_book_resync(struct feed *f, struct fsym *s)
 {
-	(void)s;
-	f->ops.reconnect(f->ops.ctx, "book out of sync", 1);
+	struct cb_sym *c = cs(s);
+
+	if (++c->tries > RESYNC_TRIES) {
+		c->tries = 0;
+		f->ops.reconnect(f->ops.ctx, "book keeps losing sync", 0);
+		return;
+	}
+	send_sub(f, "unsubscribe", "level2", &s, 1);
+	send_sub(f, "subscribe", "level2", &s, 1);
 }
 
 static int
@@ -123,9 +157,10 @@ l2_event(struct feed *f, const struct ts_jval *ev, int64_t ts, int64_t rt)
 		if (feed_level(f, s, sd, dpx, dqty) < 0)
 			goto bad;
 	}
-	if (snap)
-		feed_snap_end(f, s, ts, rt);
-	else
+	if (snap) {
+		if (feed_snap_end(f, s, ts, rt) == 0)
+			cs(s)->tries = 0;
+	} else
 		feed_delta_end(f, s, ts, rt);
 	return 0;
 bad:
@@ -241,10 +276,10 @@ cb_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 			    (long long)sn, (long long)f->conn_seq);
 			ts_warn_rl(&f->rl, "coinbase: gap in %s", detail);
 			feed_status(f, NULL, "sequence_gap", detail);
-			/* any channel may have lost a message: every book is suspect */
-			for (size_t i = 0; i < f->nsym; i++)
-				if (f->symv[i]->bstate == BOOK_LIVE)
-					feed_book_resync(f, f->symv[i], "sequence gap");
+			/* any channel may have lost a message: every book is
+			 * suspect, and the trades too (a new connection's
+			 * snapshots bring both back) */
+			feed_books_lost(f, "sequence gap");
 			f->conn_seq = sn;
 			f->ops.reconnect(f->ops.ctx, "sequence gap", 1);
 			return 0;
@@ -319,5 +354,6 @@ static struct ex_adapter coinbase = {
 	.on_message = cb_on_message,
 	.book_resync = cb_book_resync,
 	.backfill = NULL, /* no trade history by id: gaps are reported */
+	.free_sym = cb_free_sym,
 };
 EX_REGISTER(coinbase)
