@@ -39,7 +39,7 @@ static const char usage[] =
 "  -R, --replay FILE  play a recording (.jsonl or .jsonl.zst) instead\n"
 "  -f, --fault SPEC   inject a fault, at start or after @SECONDS: drop, skip,\n"
 "                     repeat, malformed, snapshot-delay=S, stall=S, rest-429=N,\n"
-"                     rest-500=N, refuse=S, shutdown\n"
+"                     rest-500=N, refuse=S, shutdown, cross=SYMBOL\n"
 "  -t, --truth FILE   write every generated trade as a JSON line\n"
 "      --ping S       Binance ping interval (default 20)\n"
 "      --ready-fd FD  write a newline to FD once listening\n"
@@ -935,6 +935,13 @@ fault_parse(const char *spec, char *name, double *arg, const char **why)
 	}
 	memcpy(name, spec, nl);
 	name[nl] = '\0';
+	if (!strcmp(name, "cross")) { /* cross=SYMBOL: a name, not a number */
+		if (!eq || !eq[1] || strlen(eq + 1) >= 24) {
+			*why = "needs =SYMBOL";
+			return -1;
+		}
+		return 0;
+	}
 	if (eq) {
 		char *end;
 		*arg = strtod(eq + 1, &end);
@@ -962,6 +969,65 @@ fault_parse(const char *spec, char *name, double *arg, const char **why)
 	return 0;
 }
 
+/* cross=SYMBOL: one book update that puts a bid at the best ask of SYMBOL
+ * (canonical or native, on each exchange that has it), sent to the clients
+ * streaming its book, so that their book is crossed and must be resynced.
+ * The simulator's own book is not changed: it stays the truth a resynced
+ * client must equal. On Binance the update takes the next update id, so
+ * the U/u chain stays whole. Returns 0, or -1 with *why. */
+static int
+fault_cross(const char *sym, const char **why)
+{
+	int found = 0;
+
+	if (G.replay) {
+		*why = "cannot cross a book when replaying";
+		return -1;
+	}
+	for (int e = 0; e < SIM_NEX; e++) {
+		struct sim_sym *s = sim_market_find(&G.m, (enum sim_ex)e, sym);
+		struct sim_event ev;
+		int fmt = 0;
+
+		if (!s)
+			continue;
+		found = 1;
+		if (s->n[0] == 0 || s->n[1] == 0)
+			continue;
+		memset(&ev, 0, sizeof ev);
+		ev.s = s;
+		ev.ts_us = ts_now_us();
+		ev.nchg = 1;
+		ev.chg[0].side = 0;
+		ev.chg[0].px = s->lv[1][0].px;  /* a bid at the best ask */
+		ev.chg[0].qty = s->lv[0][0].qty;
+		for (struct conn *c = G.conns; c; c = c->next) {
+			if (c->ex != s->ex || c->closing || c->replaying || !(c->sub[s->idx] & SUB_BOOK))
+				continue;
+			if (s->ex == SIM_COINBASE) {
+				if (!fmt++)
+					sim_cb_l2(&G.h, &G.t, &ev);
+				q_cb(c, &G.h, &G.t, c->seqnum++);
+			} else {
+				if (!fmt++) {
+					ev.first_uid = ev.last_uid = ++s->update_id;
+					G.d.len = 0;
+					sim_bn_depth(&G.d, &ev);
+				}
+				q_bn(c, s->lower, "depth@100ms", &G.d);
+			}
+		}
+		if (!fmt)
+			ts_warn("fault 'cross=%s': no %s client streams its book", sym,
+			    sim_ex_name(s->ex));
+	}
+	if (!found) {
+		*why = "unknown symbol";
+		return -1;
+	}
+	return 0;
+}
+
 /* Apply a fault now. Returns 0, or -1 with *why for a bad SPEC. */
 static int
 fault_apply(const char *spec, const char **why)
@@ -970,6 +1036,8 @@ fault_apply(const char *spec, const char **why)
 	double arg;
 
 	if (fault_parse(spec, name, &arg, why) < 0)
+		return -1;
+	if (!strcmp(name, "cross") && fault_cross(strchr(spec, '=') + 1, why) < 0)
 		return -1;
 	G.faults++;
 	ts_info("fault '%s'", spec);
@@ -1262,8 +1330,11 @@ http_writeable(struct lws *wsi, struct pss *ps)
 		if (lws_finalize_write_http_header(wsi, start, &p, end))
 			return 1;
 		ps->hdr_sent = 1;
-		if (ps->resp.body.len == 0)
+		if (ps->resp.body.len == 0) {
+			sim_buf_free(&ps->resp.body);
+			ps->ready = 0;
 			return lws_http_transaction_completed(wsi) ? -1 : 0;
+		}
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
@@ -1275,7 +1346,9 @@ http_writeable(struct lws *wsi, struct pss *ps)
 		return 1;
 	ps->off += n;
 	if (last) {
-		ps->resp.body.len = 0;
+		/* lws frees the session data of a kept-alive connection with no
+		 * CLOSED_HTTP: release the body now (REST is not the hot path) */
+		sim_buf_free(&ps->resp.body);
 		ps->ready = 0;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
@@ -1325,6 +1398,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		return http_request(wsi, ps, in ? (const char *)in : "/");
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_writeable(wsi, ps);
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL: /* a keep-alive transaction is over */
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (ps) {
 			lws_sul_cancel(&ps->sul);

@@ -10,6 +10,11 @@ status_has() { # FILE JQ-CONDITION: some status line satisfies it
 	grep "^status/feed/" "$1" | cut -f2- | jq -e -s "map(select($2)) | length > 0" >/dev/null
 }
 
+sim_stopped() { # ts-sim ends cleanly: exit 0, nothing leaked (sanitizer builds)
+	stop $sim_pid && return 0
+	echo "# ts-sim exited $?"; tail -n 20 "$TMP/sim.err"; return 1
+}
+
 all_snapshots() { # FILE SYM...: each SYM got a book snapshot
 	f=$1; shift
 	for s in "$@"; do
@@ -21,7 +26,7 @@ test_expect_success 'coinbase recording: 1030 messages, contiguous, both books l
 	start_sim --replay "$REC/COINBASE.jsonl.zst" coinbase &&
 	bg fc ts-feed --stdout --url $WS --rest $REST coinbase BTC-USD ETH-USD &&
 	wait_for "status_has fc.out \".msgs >= 1030\"" 30 &&
-	stop $fc_pid && { stop $sim_pid; true; } &&
+	stop $fc_pid && sim_stopped &&
 	status_has fc.out ".msgs == 1030 and .seq_gaps == 0 and .resyncs == 0 and .malformed == 0" &&
 	[ "$(grep -c "^book/coinbase/BTC-USD.*\"type\":\"snapshot\"" fc.out)" -ge 1 ] &&
 	[ "$(grep -c "^book/coinbase/ETH-USD.*\"type\":\"snapshot\"" fc.out)" -ge 1 ] &&
@@ -32,7 +37,7 @@ test_expect_success 'binance recording: 265 messages, four books synced by U/u' 
 	start_sim --replay "$REC/BINANCE.jsonl.zst" binance &&
 	bg fb ts-feed --stdout --url $WS --rest $REST binance NKN-USDT BLZ-ETH LRC-BTC RUNE-EUR &&
 	wait_for "status_has fb.out \".msgs >= 265 and .book_msgs >= 4\"" 30 &&
-	stop $fb_pid && { stop $sim_pid; true; } &&
+	stop $fb_pid && sim_stopped &&
 	status_has fb.out ".msgs == 265 and .resyncs == 0 and .malformed == 0" &&
 	all_snapshots fb.out NKN-USDT BLZ-ETH LRC-BTC RUNE-EUR
 '

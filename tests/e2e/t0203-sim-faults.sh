@@ -116,6 +116,57 @@ test_expect_success 'snapshot-delay holds depth answers back, other REST answers
 	curl -sf --max-time 20 "$U/api/v3/depth?symbol=BTCUSDT" | jq -e ".lastUpdateId > 0"
 '
 
+# cross.py FILE: the products whose level2 book, rebuilt from FILE (a
+# coinbase client's messages), was ever crossed; sequence_num has no hole.
+cat >cross.py <<'PY'
+import json, sys
+from decimal import Decimal as D
+books, crossed, last = {}, set(), None
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    seq = m.get("sequence_num")
+    assert last is None or seq == last + 1, ("sequence gap", last, seq)
+    last = seq
+    if m.get("channel") != "l2_data": continue
+    for e in m["events"]:
+        b = books.setdefault(e["product_id"], ({}, {}))
+        if e["type"] == "snapshot": b[0].clear(); b[1].clear()
+        for u in e["updates"]:
+            side = b[0] if u["side"] == "bid" else b[1]
+            if D(u["new_quantity"]) == 0: side.pop(D(u["price_level"]), None)
+            else: side[D(u["price_level"])] = D(u["new_quantity"])
+        if b[0] and b[1] and max(b[0]) >= min(b[1]): crossed.add(e["product_id"])
+print(" ".join(sorted(crossed)) or "none")
+PY
+L2BOTH='{"type":"subscribe","product_ids":["BTC-USD","ETH-USD"],"channel":"level2"}'
+
+test_expect_success 'cross=SYMBOL crosses that book only (coinbase and binance)' '
+	bg c9 $WS -w 60 -s "$L2BOTH" "ws://127.0.0.1:$port/" &&
+	bg c10 $WS -w 60 "ws://127.0.0.1:$port/stream?streams=btcusdt@depth@100ms/ethusdt@depth@100ms" &&
+	wait_for "[ \$(stat connections) -eq 2 ]" &&
+	m=$(stat messages) && wait_for "[ \$(stat messages) -gt $((m + 20)) ]" &&
+	fault cross=BTC-USD && fault cross=ETHUSDT &&
+	m=$(stat messages) && wait_for "[ \$(stat messages) -gt $((m + 20)) ]" &&
+	stop $c9_pid && stop $c10_pid &&
+	python3 cross.py c9.out >after && test "$(cat after)" = BTC-USD &&
+	jq -s -e "[.[] | .data | select(.s == \"ETHUSDT\")] | . as \$d | all(range(1; length); \$d[.].U == \$d[. - 1].u + 1)" c10.out &&
+	jq -s -e "[.[] | .data | select(.s == \"BTCUSDT\")] | . as \$d | all(range(1; length); \$d[.].U == \$d[. - 1].u + 1)" c10.out &&
+	jq -s -e "[.[] | .data | select(.s == \"ETHUSDT\" and (.b | length) == 1 and (.a | length) == 0)] | length >= 1" c10.out &&
+	curl -s -o e.json -w "%{http_code}" "$U/_sim/fault?spec=cross=NOPE-USD" >code &&
+	test "$(cat code)" = 400 && jq -e ".error == \"unknown symbol\"" e.json
+'
+
+test_expect_success 'level2 unsubscribe and subscribe of one product: its snapshot alone' '
+	curl -sf "$U/_sim/pause" >/dev/null &&
+	$WS -w 3 -s "$L2BOTH" \
+	    -s "{\"type\":\"unsubscribe\",\"product_ids\":[\"BTC-USD\"],\"channel\":\"level2\"}" \
+	    -s "$L2" "ws://127.0.0.1:$port/" >c12.out &&
+	curl -sf "$U/_sim/resume" >/dev/null &&
+	jq -s -c "[.[] | select(.channel == \"l2_data\") | .events[] | select(.type == \"snapshot\") | .product_id]" c12.out >snaps &&
+	test "$(cat snaps)" = "[\"BTC-USD\",\"ETH-USD\",\"BTC-USD\"]" &&
+	jq -s -e "[.[] | select(.channel == \"subscriptions\")] | last | .events[0].subscriptions.level2 == [\"BTC-USD\",\"ETH-USD\"]" c12.out
+'
+
 test_expect_success 'bad fault specs are refused with 400' '
 	curl -s -o e.json -w "%{http_code}" "$U/_sim/fault?spec=explode" >code &&
 	test "$(cat code)" = 400 && jq -e ".error == \"unknown fault\"" e.json &&
