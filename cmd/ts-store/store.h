@@ -39,6 +39,14 @@ struct store_candle {
  * topic; may be NULL) when the object has none. 0, or -1 with *why set. */
 int store_parse_trade(const struct ts_jval *obj, const char *def_ex,
     const char *def_sym, struct store_trade *t, const char **why);
+/* Parse the JSON text of a trade object in one pass (validation included),
+ * for flat objects whose strings have no escapes, as ts-feed writes them.
+ * 0 parsed (*seq and *has_seq from its "seq" member when seq is not NULL),
+ * -1 a valid object that is a bad trade (*why set), -2 not handled here
+ * (nested values, escapes, a "tf" member, or not valid JSON): the caller
+ * falls back to ts_json_parse and store_parse_trade, which decide. */
+int store_scan_trade(const char *s, size_t n, const char *def_ex, const char *def_sym,
+    struct store_trade *t, int64_t *seq, int *has_seq, const char **why);
 /* Parse one candle object; def_* as above (def_tf may be NULL). */
 int store_parse_candle(const struct ts_jval *obj, const char *def_ex,
     const char *def_sym, const char *def_tf, struct store_candle *c, const char **why);

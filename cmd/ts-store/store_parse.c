@@ -68,28 +68,16 @@ time_val(const struct ts_jval *v, int64_t *out)
 	return -1;
 }
 
-int
-store_parse_trade(const struct ts_jval *obj, const char *def_ex, const char *def_sym,
-    struct store_trade *t, const char **why)
+/* The fields of a trade once its members are found: f[i] holds the value of
+ * the key with bit 1<<i when seen has that bit. */
+static int
+trade_fields(const struct ts_jval *f, unsigned seen, const char *def_ex,
+    const char *def_sym, struct store_trade *t, const char **why)
 {
-	struct ts_jval k, v, f[8];
-	struct ts_jiter it;
-	unsigned seen = 0;
+	struct ts_jval v;
 	int64_t iid;
 	long n;
 
-	if (obj->type != TS_J_OBJ)
-		WHY("not an object");
-	ts_json_iter(&it, obj);
-	while (ts_json_next(&it, &k, &v)) {
-		int bit = trade_key(&k), i = 0;
-		if (!bit || (seen & (unsigned)bit))
-			continue;
-		seen |= (unsigned)bit;
-		while (!(bit & (1 << i)))
-			i++;
-		f[i] = v;
-	}
 	if (seen & F_EX) {
 		n = ts_json_str(&f[0], t->ex, sizeof t->ex);
 		if (n <= 0 || (size_t)n >= sizeof t->ex)
@@ -141,6 +129,182 @@ store_parse_trade(const struct ts_jval *obj, const char *def_ex, const char *def
 		WHY("missing or bad \"ts\"");
 	t->has_rt = (seen & F_RT) && !time_val(&f[7], &t->rt);
 	return 0;
+}
+
+/* Note the member k=v of a trade object in f/seen (the first occurrence of
+ * a key wins, as in ts_json_get). */
+static void
+trade_member(const struct ts_jval *k, const struct ts_jval *v, struct ts_jval *f,
+    unsigned *seen)
+{
+	int bit = trade_key(k), i = 0;
+
+	if (!bit || (*seen & (unsigned)bit))
+		return;
+	*seen |= (unsigned)bit;
+	while (!(bit & (1 << i)))
+		i++;
+	f[i] = *v;
+}
+
+int
+store_parse_trade(const struct ts_jval *obj, const char *def_ex, const char *def_sym,
+    struct store_trade *t, const char **why)
+{
+	struct ts_jval k, v, f[8];
+	struct ts_jiter it;
+	unsigned seen = 0;
+
+	if (obj->type != TS_J_OBJ)
+		WHY("not an object");
+	ts_json_iter(&it, obj);
+	while (ts_json_next(&it, &k, &v))
+		trade_member(&k, &v, f, &seen);
+	return trade_fields(f, seen, def_ex, def_sym, t, why);
+}
+
+/* ---- the single-pass path for flat trade objects ----
+ *
+ * ts_json_parse validates a message and store_parse_trade walks it again;
+ * for the common flat object (scalar values, strings without escapes) one
+ * scan here does both. It accepts exactly what ts_json_parse accepts and
+ * hands anything else (nesting, escapes, errors) back to that path. */
+
+static int
+ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int
+dig(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A string without escapes starting at the quote at p: its end, or NULL. */
+static const char *
+flat_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			return p + 1;
+		if (c < 0x20 || c == '\\')
+			return NULL;
+	}
+	return NULL;
+}
+
+/* RFC 8259 number grammar, as json.c scans it. */
+static const char *
+flat_number(const char *p, const char *end)
+{
+	if (p < end && *p == '-')
+		p++;
+	if (p >= end || !dig(*p))
+		return NULL;
+	if (*p == '0')
+		p++;
+	else
+		while (p < end && dig(*p))
+			p++;
+	if (p < end && *p == '.') {
+		if (++p >= end || !dig(*p))
+			return NULL;
+		while (p < end && dig(*p))
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || !dig(*p))
+			return NULL;
+		while (p < end && dig(*p))
+			p++;
+	}
+	return p;
+}
+
+static const char *
+flat_lit(const char *p, const char *end, const char *lit, size_t n)
+{
+	return (size_t)(end - p) >= n && !memcmp(p, lit, n) ? p + n : NULL;
+}
+
+int
+store_scan_trade(const char *s, size_t n, const char *def_ex, const char *def_sym,
+    struct store_trade *t, int64_t *seq, int *has_seq, const char **why)
+{
+	const char *p = s, *end = s + n, *q;
+	struct ts_jval k, v, f[8], seqv = { NULL, 0, TS_J_NONE };
+	unsigned seen = 0;
+
+	while (p < end && ws(*p))
+		p++;
+	if (p >= end || *p != '{')
+		return -2;
+	for (p++;;) {
+		while (p < end && ws(*p))
+			p++;
+		if (p >= end || *p != '"' || !(q = flat_string(p, end)))
+			return -2; /* also an empty object: not a trade anyway */
+		k = (struct ts_jval){ p, (size_t)(q - p), TS_J_STR };
+		for (p = q; p < end && ws(*p); p++)
+			;
+		if (p >= end || *p != ':')
+			return -2;
+		for (p++; p < end && ws(*p); p++)
+			;
+		if (p >= end)
+			return -2;
+		switch (*p) {
+		case '"':
+			q = flat_string(p, end), v.type = TS_J_STR;
+			break;
+		case 't':
+			q = flat_lit(p, end, "true", 4), v.type = TS_J_BOOL;
+			break;
+		case 'f':
+			q = flat_lit(p, end, "false", 5), v.type = TS_J_BOOL;
+			break;
+		case 'n':
+			q = flat_lit(p, end, "null", 4), v.type = TS_J_NULL;
+			break;
+		default:
+			q = flat_number(p, end), v.type = TS_J_NUM;
+			break;
+		}
+		if (!q)
+			return -2;
+		v.p = p, v.n = (size_t)(q - p);
+		/* "tf" marks a candle: the caller decides what the object is */
+		if (k.n == 4 && !memcmp(k.p, "\"tf\"", 4))
+			return -2;
+		if (k.n == 5 && !memcmp(k.p, "\"seq\"", 5)) {
+			if (seqv.type == TS_J_NONE)
+				seqv = v;
+		} else {
+			trade_member(&k, &v, f, &seen);
+		}
+		for (p = q; p < end && ws(*p); p++)
+			;
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == '}')
+			break;
+		return -2;
+	}
+	for (p++; p < end && ws(*p); p++)
+		;
+	if (p != end)
+		return -2;
+	if (has_seq)
+		*has_seq = seqv.type != TS_J_NONE && seq && !ts_json_i64(&seqv, seq);
+	return trade_fields(f, seen, def_ex, def_sym, t, why) ? -1 : 0;
 }
 
 int

@@ -420,6 +420,22 @@ bad_msg(struct coll *c, const struct ts_msg *m, const char *why)
 }
 
 static void
+keep_trade(struct coll *c, const struct store_trade *t)
+{
+	if (t->has_rt)
+		c->last_rt_lag = ts_now_us() - t->rt;
+	switch (store_trade(&c->s, t)) {
+	case 1:
+		if (c->ix)
+			influx_trade(c->ix, t);
+		break;
+	case -1:
+		c->lost++;
+		break;
+	}
+}
+
+static void
 on_trade(struct coll *c, const struct ts_msg *m, const struct ts_topic *tp,
     const struct ts_jval *obj)
 {
@@ -430,17 +446,7 @@ on_trade(struct coll *c, const struct ts_msg *m, const struct ts_topic *tp,
 		bad_msg(c, m, why);
 		return;
 	}
-	if (t.has_rt)
-		c->last_rt_lag = ts_now_us() - t.rt;
-	switch (store_trade(&c->s, &t)) {
-	case 1:
-		if (c->ix)
-			influx_trade(c->ix, &t);
-		break;
-	case -1:
-		c->lost++;
-		break;
-	}
+	keep_trade(c, &t);
 }
 
 static void
@@ -483,13 +489,26 @@ on_candle(struct coll *c, const struct ts_msg *m, const struct ts_topic *tp,
 }
 
 static void
+check_seq(struct coll *c, const struct ts_msg *m, uint64_t seq)
+{
+	uint64_t missing;
+
+	if (ts_seqcheck(&c->seq, m->topic, seq, &missing) != TS_SEQ_GAP)
+		return;
+	c->gaps++;
+	c->missing += missing;
+	ts_warn_rl(&c->gap_rl, "gap in '%s': %" PRIu64 " messages missing before seq %"
+	    PRIu64, m->topic, missing, seq);
+	store_gap(&c->s, m->topic, -1, ts_now_us(), (int64_t)missing, "seq");
+}
+
+static void
 on_message(struct coll *c, const struct ts_msg *m)
 {
 	struct ts_topic tp;
 	struct ts_jval obj, v;
 	const char *why;
-	uint64_t seq, missing;
-	int64_t now;
+	int64_t seq;
 
 	/* a busy topic repeats: parse it once */
 	if (strcmp(m->topic, c->last_topic)) {
@@ -501,20 +520,31 @@ on_message(struct coll *c, const struct ts_msg *m)
 		memcpy(c->last_topic, m->topic, m->topic_len + 1);
 	}
 	tp = c->last_tp;
+	/* a flat trade is parsed and validated in one pass */
+	if (!strcmp(tp.kind, "trades")) {
+		struct store_trade t;
+		int has_seq, r = store_scan_trade(m->data, m->len, tp.ex, tp.sym, &t, &seq,
+		    &has_seq, &why);
+		if (r != -2) {
+			c->msgs++;
+			if (has_seq)
+				check_seq(c, m, (uint64_t)seq);
+			if (r < 0)
+				bad_msg(c, m, why);
+			else
+				keep_trade(c, &t);
+			if (c->s.pending >= c->o->batch)
+				commit(c);
+			return;
+		}
+	}
 	if (ts_json_parse(m->data, m->len, &obj, NULL) < 0 || obj.type != TS_J_OBJ) {
 		bad_msg(c, m, "not a JSON object");
 		return;
 	}
 	c->msgs++;
-	if (!ts_json_get(&obj, "seq", &v) && !ts_json_i64(&v, (int64_t *)&seq) &&
-	    ts_seqcheck(&c->seq, m->topic, seq, &missing) == TS_SEQ_GAP) {
-		now = ts_now_us();
-		c->gaps++;
-		c->missing += missing;
-		ts_warn_rl(&c->gap_rl, "gap in '%s': %" PRIu64 " messages missing before seq %"
-		    PRIu64, m->topic, missing, seq);
-		store_gap(&c->s, m->topic, -1, now, (int64_t)missing, "seq");
-	}
+	if (!ts_json_get(&obj, "seq", &v) && !ts_json_i64(&v, &seq))
+		check_seq(c, m, (uint64_t)seq);
 	if (!strcmp(tp.kind, "trades"))
 		on_trade(c, m, &tp, &obj);
 	else if (!strcmp(tp.kind, "candles"))
@@ -923,8 +953,9 @@ cmd_import(struct opts *o, int argc, char **argv)
 		struct ts_topic tp = { "", "", "", "" };
 		char *json = line, *tab;
 		struct ts_jval tfv;
+		struct store_trade t;
 		size_t n;
-		int r = 1;
+		int r = 1, sr, is_trade;
 
 		lineno++;
 		done += len;
@@ -943,13 +974,17 @@ cmd_import(struct opts *o, int argc, char **argv)
 			json = tab + 1;
 		}
 		n = (size_t)len - (size_t)(json - line);
-		if (ts_json_parse(json, n, &obj, NULL) < 0 || obj.type != TS_J_OBJ) {
+		is_trade = !tp.kind[0] || !strcmp(tp.kind, "trades");
+		/* most lines are flat trades: one pass parses and validates them */
+		sr = is_trade ? store_scan_trade(json, n, tp.ex[0] ? tp.ex : NULL,
+		    tp.sym[0] ? tp.sym : NULL, &t, NULL, NULL, &why) : -2;
+		if (sr == -2 && (ts_json_parse(json, n, &obj, NULL) < 0 || obj.type != TS_J_OBJ)) {
 			bad++;
 			ts_warn_rl(&rl, "%s:%" PRIu64 ": not a JSON object; skipped", file, lineno);
 			continue;
 		}
-		if (!strcmp(tp.kind, "candles") || (!tp.kind[0] && !ts_json_get(&obj, "tf", &tfv) &&
-		    !ts_json_get(&obj, "o", &tfv))) {
+		if (sr == -2 && (!strcmp(tp.kind, "candles") || (!tp.kind[0] &&
+		    !ts_json_get(&obj, "tf", &tfv) && !ts_json_get(&obj, "o", &tfv)))) {
 			struct store_candle k;
 			if (store_parse_candle(&obj, tp.ex[0] ? tp.ex : NULL, tp.sym[0] ? tp.sym : NULL,
 			    tp.tf[0] ? tp.tf : NULL, &k, &why) < 0) {
@@ -963,10 +998,11 @@ cmd_import(struct opts *o, int argc, char **argv)
 				r = store_candle(&s, &k);
 			if (r > 0 && ix)
 				influx_candle(ix, &k);
-		} else if (!tp.kind[0] || !strcmp(tp.kind, "trades")) {
-			struct store_trade t;
-			if (store_parse_trade(&obj, tp.ex[0] ? tp.ex : NULL, tp.sym[0] ? tp.sym : NULL,
-			    &t, &why) < 0) {
+		} else if (is_trade) {
+			if (sr == -2)
+				sr = store_parse_trade(&obj, tp.ex[0] ? tp.ex : NULL,
+				    tp.sym[0] ? tp.sym : NULL, &t, &why);
+			if (sr < 0) {
 				bad++;
 				ts_warn_rl(&rl, "%s:%" PRIu64 ": bad trade: %s; skipped", file, lineno, why);
 				continue;

@@ -61,6 +61,96 @@ test_parse_trade(void)
 	ts_jw_free(&w);
 }
 
+/* The single-pass trade scanner agrees with ts_json_parse + store_parse_trade
+ * on every input it takes, and hands back (-2) what it does not. */
+static void
+scan_agrees(const char *json, int want)
+{
+	struct store_trade a, b;
+	struct ts_jw wa = { 0 }, wb = { 0 };
+	const char *wa_why = NULL, *wb_why = NULL;
+	int64_t seq = -1;
+	int has_seq = 0, r, g;
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	r = store_scan_trade(json, strlen(json), "binance", "BTC-USDT", &a, &seq, &has_seq, &wa_why);
+	if (r != want)
+		printf("#   scanner on %s\n", json);
+	CHECK_INT(r, want);
+	if (r == -2)
+		return;
+	{
+		struct ts_jval v;
+		CHECK_INT(ts_json_parse(json, strlen(json), &v, NULL), 0);
+		g = store_parse_trade(&v, "binance", "BTC-USDT", &b, &wb_why);
+	}
+	CHECK_INT(r, g);
+	if (r < 0) {
+		CHECK_STR(wa_why, wb_why);
+		return;
+	}
+	store_write_trade(&wa, &a);
+	store_write_trade(&wb, &b);
+	CHECK_STR(wa.buf, wb.buf);
+	ts_jw_free(&wa);
+	ts_jw_free(&wb);
+}
+
+static void
+test_scan_trade(void)
+{
+	struct store_trade t;
+	const char *why = NULL;
+	int64_t seq = 0;
+	int has_seq = 0;
+	const char *flat = "{\"ex\":\"binance\",\"sym\":\"BTC-USDT\",\"id\":\"3000000001\","
+	    "\"px\":60001.01,\"qty\":0.00002,\"side\":\"buy\",\"ts\":1700000000604800,"
+	    "\"rt\":1700000000605600,\"seq\":2}";
+
+	CHECK_INT(store_scan_trade(flat, strlen(flat), NULL, NULL, &t, &seq, &has_seq, &why), 0);
+	CHECK_INT(has_seq, 1);
+	CHECK_INT(seq, 2);
+	CHECK_STR(t.id, "3000000001");
+	CHECK_INT(t.px.m, 6000101);
+	CHECK_INT(t.px.scale, 2);
+	scan_agrees(flat, 0);
+	/* whitespace, other members, literals, ids as numbers, ex/sym from the topic */
+	scan_agrees(" { \"id\" : 7 , \"px\" : \"1.50\" , \"qty\":1e-3, \"side\":\"sell\", "
+	    "\"ts\":1.7e15, \"x\":null, \"y\":true, \"z\":false, \"seq\":-1 } \n", 0);
+	/* the first of two equal keys wins, as in ts_json_get */
+	scan_agrees("{\"id\":\"1\",\"id\":\"2\",\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":5,"
+	    "\"px\":2}", 0);
+	/* valid objects that are bad trades: the same reason */
+	scan_agrees("{\"id\":\"1\",\"px\":0,\"qty\":1,\"side\":\"buy\",\"ts\":5}", -1);
+	scan_agrees("{\"id\":\"1\",\"px\":1,\"qty\":1,\"side\":\"bid\",\"ts\":5}", -1);
+	scan_agrees("{\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":5}", -1);
+	scan_agrees("{\"ex\":\"Binance\",\"id\":\"1\",\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":5}", -1);
+	scan_agrees("{\"id\":\"1\",\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":-5}", -1);
+	scan_agrees("{\"id\":1.5,\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":5}", -1);
+	/* handed back: escapes, nesting, candles, empty objects, not JSON */
+	scan_agrees("{\"id\":\"a\\\"b\",\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":5}", -2);
+	scan_agrees("{\"id\":\"1\",\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":5,\"m\":{}}", -2);
+	scan_agrees("{\"tf\":\"1m\",\"t\":0,\"o\":1,\"h\":1,\"l\":1,\"c\":1,\"v\":1}", -2);
+	scan_agrees("{}", -2);
+	scan_agrees("[1]", -2);
+	scan_agrees("{\"id\":\"1\",\"px\":01,\"qty\":1,\"side\":\"buy\",\"ts\":5}", -2);
+	scan_agrees("{\"id\":\"1\",\"px\":1.,\"qty\":1,\"side\":\"buy\",\"ts\":5}", -2);
+	scan_agrees("{\"id\":\"1\",\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":5,}", -2);
+	scan_agrees("{\"id\":\"1\",\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":5} x", -2);
+	scan_agrees("{\"id\":\"1\",\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":5", -2);
+	scan_agrees("{\"id\":\"1\"\"px\":1}", -2);
+	scan_agrees("{\"id\":tru}", -2);
+	scan_agrees("{\"id\":\"a\tb\",\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":5}", -2);
+	/* every prefix of a good line is handed back (never read past the end) */
+	for (size_t n = 0; n < strlen(flat); n++) {
+		char buf[512];
+		memcpy(buf, flat, n);
+		buf[n] = '\0';
+		scan_agrees(buf, -2);
+	}
+}
+
 static void
 test_parse_candle(void)
 {
@@ -376,6 +466,7 @@ main(void)
 		return 111;
 	snprintf(path, sizeof path, "%s/store.db", dir);
 	RUN(test_parse_trade);
+	RUN(test_scan_trade);
 	RUN(test_parse_candle);
 	RUN(test_trades_roundtrip_and_dedup);
 	RUN(test_candles_upsert_and_history);
