@@ -3,6 +3,9 @@
 #define TS_SIM_REPLAY_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "book.h"
 
 struct sim_rec {
 	char *target; /* http: "/path?query"; NULL for recv */
@@ -27,5 +30,34 @@ void sim_replay_free(struct sim_replay *r);
  * path with the same "symbol" parameter; NULL when none. */
 const struct sim_rec *sim_replay_http(const struct sim_replay *r, const char *path,
     const char *query);
+
+/* The ground truth of a replay: each symbol's book and trades as the
+ * recording has them up to a position in its "recv" records (ts-sim
+ * advances it to the furthest any client has been sent). Coinbase books
+ * start at a level2 snapshot; a Binance book starts at the recorded REST
+ * depth answer a client would get and takes the depthUpdates after its
+ * lastUpdateId. Trades count the ids above the highest seen. */
+struct sim_rsym {
+	char native[32];
+	struct ts_book book;
+	int have_book;
+	int64_t last_u;      /* Binance: last applied update id */
+	uint64_t ntrades;
+	int64_t first_id, last_id;
+};
+struct sim_rtruth {
+	int binance;
+	struct sim_rsym *v;
+	size_t n, cap;
+	size_t pos;          /* records applied */
+	size_t bad;          /* records that could not be read */
+};
+/* Start the truth of r (binance: 1 for a Binance recording). */
+void sim_rtruth_init(struct sim_rtruth *t, const struct sim_replay *r, int binance);
+/* Apply r's recv records up to (not including) pos. */
+void sim_rtruth_advance(struct sim_rtruth *t, const struct sim_replay *r, size_t pos);
+/* A symbol by native name or canonical BASE-QUOTE, or NULL. */
+const struct sim_rsym *sim_rtruth_find(const struct sim_rtruth *t, const char *name);
+void sim_rtruth_free(struct sim_rtruth *t);
 
 #endif

@@ -112,6 +112,7 @@ static struct {
 	int ping_s;
 	/* replay */
 	struct sim_replay rp;
+	struct sim_rtruth rt; /* the truth of what has been replayed */
 	int replay;
 	enum sim_ex replay_ex;
 	/* scratch */
@@ -425,6 +426,8 @@ replay_fill(struct conn *c)
 			q_text(c, r->data, r->len);
 		}
 	}
+	if (c->replay_pos > G.rt.pos)
+		sim_rtruth_advance(&G.rt, &G.rp, c->replay_pos);
 }
 
 /* ---- websocket connections ---- */
@@ -1173,6 +1176,47 @@ sim_sym_arg(const char *q, struct sim_resp *r)
 	return s;
 }
 
+/* /_sim/book and /_sim/trades of a replay: what the recording has up to
+ * where the client furthest on has been sent. */
+static void
+replay_truth(const char *path, const char *q, struct sim_resp *r)
+{
+	char ex[32], sym[32];
+	const struct sim_rsym *s;
+
+	if (!sim_query_get(q, "exchange", ex, sizeof ex) || sim_ex_parse(ex) < 0 ||
+	    !sim_query_get(q, "symbol", sym, sizeof sym)) {
+		sim_json_error(r, 400, "exchange and symbol are required");
+		return;
+	}
+	if (sim_ex_parse(ex) != (int)G.replay_ex || !(s = sim_rtruth_find(&G.rt, sym))) {
+		sim_json_error(r, 404, "unknown symbol");
+		return;
+	}
+	if (path[6] == 'b') {
+		struct ts_jw w = { 0 };
+		if (!s->have_book) {
+			sim_json_error(r, 404, "no book in the recording yet");
+			return;
+		}
+		ts_jw_obj(&w);
+		ts_book_write(&s->book, &w, 0);
+		ts_jw_obj_end(&w);
+		sim_put(&r->body, w.buf, w.len);
+		ts_jw_free(&w);
+		return;
+	}
+	SIM_PUTS(&r->body, "{\"count\":");
+	sim_put_u64(&r->body, s->ntrades);
+	SIM_PUTS(&r->body, ",\"first_id\":\"");
+	if (s->ntrades)
+		sim_put_i64(&r->body, s->first_id);
+	SIM_PUTS(&r->body, "\",\"last_id\":\"");
+	if (s->ntrades)
+		sim_put_i64(&r->body, s->last_id);
+	SIM_PUTS(&r->body, "\"}");
+}
+
 static void
 sim_endpoint(const char *path, const char *q, struct sim_resp *r)
 {
@@ -1184,7 +1228,7 @@ sim_endpoint(const char *path, const char *q, struct sim_resp *r)
 	r->body.len = 0;
 	if (!strcmp(path, "/_sim/book") || !strcmp(path, "/_sim/trades")) {
 		if (G.replay) {
-			sim_json_error(r, 404, "no ground truth when replaying");
+			replay_truth(path, q, r);
 			return;
 		}
 		if (!(s = sim_sym_arg(q, r)))
@@ -1572,6 +1616,7 @@ main(int argc, char **argv)
 			    G.rp.exchange, argv[optind]);
 		G.replay = 1;
 		G.replay_ex = (enum sim_ex)e;
+		sim_rtruth_init(&G.rt, &G.rp, e == SIM_BINANCE);
 		ts_info("replaying '%s': %zu messages, %zu REST answers, %zu lines skipped",
 		    replay, G.rp.nrecv, G.rp.nhttp, G.rp.bad);
 	} else {
@@ -1656,6 +1701,7 @@ main(int argc, char **argv)
 	if (G.m.truth && fclose(G.m.truth) != 0)
 		ts_warn_errno("cannot write '%s'", truth);
 	sim_market_free(&G.m);
+	sim_rtruth_free(&G.rt);
 	sim_replay_free(&G.rp);
 	sim_buf_free(&G.h);
 	sim_buf_free(&G.t);

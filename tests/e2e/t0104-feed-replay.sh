@@ -1,6 +1,7 @@
 #!/bin/sh
 # t0104-feed-replay: real recorded exchange traffic replayed by ts-sim
-# through ts-feed: every message accepted, no sequence gap, no resync
+# through ts-feed: every message accepted, no sequence gap, no resync, and
+# the books equal the replay's ground truth
 . "$(dirname "$0")/lib.sh"
 . "$TS_TOP/tests/data/feed/lib-feed.sh"
 
@@ -26,6 +27,8 @@ test_expect_success 'coinbase recording: 1030 messages, contiguous, both books l
 	start_sim --replay "$REC/COINBASE.jsonl.zst" coinbase &&
 	bg fc ts-feed --stdout --url $WS --rest $REST coinbase BTC-USD ETH-USD &&
 	wait_for "status_has fc.out \".msgs >= 1030\"" 30 &&
+	books_equal fc.out coinbase BTC-USD && books_equal fc.out coinbase ETH-USD &&
+	last_trade_is fc.out coinbase BTC-USD &&
 	stop $fc_pid && sim_stopped &&
 	status_has fc.out ".msgs == 1030 and .seq_gaps == 0 and .resyncs == 0 and .malformed == 0" &&
 	[ "$(grep -c "^book/coinbase/BTC-USD.*\"type\":\"snapshot\"" fc.out)" -ge 1 ] &&
@@ -37,6 +40,7 @@ test_expect_success 'binance recording: 265 messages, four books synced by U/u' 
 	start_sim --replay "$REC/BINANCE.jsonl.zst" binance &&
 	bg fb ts-feed --stdout --url $WS --rest $REST binance NKN-USDT BLZ-ETH LRC-BTC RUNE-EUR &&
 	wait_for "status_has fb.out \".msgs >= 265 and .book_msgs >= 4\"" 30 &&
+	for s in NKN-USDT BLZ-ETH LRC-BTC RUNE-EUR; do books_equal fb.out binance $s || return 1; done &&
 	stop $fb_pid && sim_stopped &&
 	status_has fb.out ".msgs == 265 and .resyncs == 0 and .malformed == 0" &&
 	all_snapshots fb.out NKN-USDT BLZ-ETH LRC-BTC RUNE-EUR

@@ -44,8 +44,27 @@ test_expect_success 'binance: the recorded NKNUSDT diffs sync onto the recorded 
 	    | (\$d[0].U <= \$last + 1) and all(range(1; \$d | length); \$d[.].U == \$d[. - 1].u + 1)" got
 '
 
-test_expect_success 'replay has no generated ground truth' '
-	curl -s -o e.json -w "%{http_code}" "http://127.0.0.1:$B/_sim/book?exchange=binance&symbol=NKN-USDT" >code &&
+test_expect_success 'replay ground truth: the recorded snapshot plus the diffs sent' '
+	curl -sf "http://127.0.0.1:$B/_sim/book?exchange=binance&symbol=NKN-USDT" >truth.json &&
+	python3 - snap.json got truth.json <<-PY
+	import json, sys
+	from decimal import Decimal as D
+	snap = json.load(open(sys.argv[1]))
+	book = [{D(p): D(q) for p, q in snap["bids"]}, {D(p): D(q) for p, q in snap["asks"]}]
+	last = snap["lastUpdateId"]
+	for line in open(sys.argv[2]):
+	    d = json.loads(line)["data"]
+	    if d.get("s") != "NKNUSDT" or d["u"] <= last: continue
+	    for i, k in ((0, "b"), (1, "a")):
+	        for p, q in d[k]:
+	            book[i].pop(D(p), None) if D(q) == 0 else book[i].__setitem__(D(p), D(q))
+	    last = d["u"]
+	t = json.load(open(sys.argv[3]), parse_float=D)
+	got = [{D(str(p)): D(str(q)) for p, q in t["bids"]}, {D(str(p)): D(str(q)) for p, q in t["asks"]}]
+	assert got == book, "the truth differs from the recording"
+
+	PY
+	curl -s -o e.json -w "%{http_code}" "http://127.0.0.1:$B/_sim/book?exchange=binance&symbol=BTC-USDT" >code &&
 	test "$(cat code)" = 404
 '
 

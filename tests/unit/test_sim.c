@@ -406,6 +406,27 @@ test_replay_load(void)
 	CHECK(sim_replay_http(&r, "/api/v3/depth", "symbol=NKNUSDT&limit=1000") != NULL);
 	CHECK(sim_replay_http(&r, "/api/v3/depth", "symbol=NKNUSDT&limit=50") != NULL);
 	CHECK(sim_replay_http(&r, "/api/v3/depth", "symbol=BTCUSDT") == NULL);
+	{
+		/* the replay's truth: the recorded snapshot, then the diffs after it */
+		struct sim_rtruth t;
+		const struct sim_rsym *s;
+		int64_t snap_u = 0;
+		sim_rtruth_init(&t, &r, 1);
+		s = sim_rtruth_find(&t, "NKN-USDT");
+		CHECK(s != NULL && s->have_book && s->book.n[0] > 0 && s->book.n[1] > 0);
+		CHECK(sim_rtruth_find(&t, "NKNUSDT") == s);
+		CHECK(sim_rtruth_find(&t, "BTC-USDT") == NULL);
+		if (s)
+			snap_u = s->last_u;
+		sim_rtruth_advance(&t, &r, r.nrecv);
+		CHECK_INT(t.pos, r.nrecv);
+		CHECK_INT(t.bad, 0);
+		s = sim_rtruth_find(&t, "NKN-USDT"); /* the table may have grown */
+		CHECK(s != NULL && s->last_u > snap_u && !ts_book_crossed(&s->book));
+		sim_rtruth_advance(&t, &r, r.nrecv + 5); /* beyond the end: no more */
+		CHECK_INT(t.pos, r.nrecv);
+		sim_rtruth_free(&t);
+	}
 	sim_replay_free(&r);
 	CHECK(sim_replay_load(&r, "/nonexistent.jsonl.zst", err, sizeof err) < 0);
 }
