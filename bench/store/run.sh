@@ -3,6 +3,7 @@
 # table (bench/store/RESULTS.md holds a committed run).
 #   sh bench/store/run.sh [TRADES=1000000]
 # Needs bin/ (make), python3, sqlite3; influxd for the InfluxDB rows.
+# TS_STORE_BEFORE=PATH also imports with that ts-store binary (before/after).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${TS_BIN:-$top/bin}
@@ -36,9 +37,22 @@ echo
 echo "| measurement | result |"
 echo "|---|---|"
 
-t0=$(now); /usr/bin/time -f %U+%S -o "$T/cpu" "$B/ts-store" import -q -d "$T/a.db" "$T/trades.jsonl" 2>/dev/null; t1=$(now)
-echo "| import $N trades into SQLite (parse + insert, batches of 10000), wall clock | $(rate "$N" "$t0" "$t1") trades/s |"
-echo "| the same per CPU second of ts-store (user+sys $(cat "$T/cpu") s) | $(python3 -c "print('%.0f' % ($N / ($(cat "$T/cpu"))))") trades/s |"
+# import BIN DB LABEL: N trades into a new database, wall clock and CPU
+import_rows() {
+	t0=$(now); /usr/bin/time -f %U+%S -o "$T/cpu" "$1" import -q -d "$2" "$T/trades.jsonl" 2>/dev/null; t1=$(now)
+	echo "| ${3}import $N trades into SQLite (parse + insert, batches of 10000), wall clock | $(rate "$N" "$t0" "$t1") trades/s |"
+	echo "| ${3}the same per CPU second of ts-store (user+sys $(cat "$T/cpu") s) | $(python3 -c "print('%.0f' % ($N / ($(cat "$T/cpu"))))") trades/s |"
+}
+# TS_STORE_BEFORE=BINARY: the same import with another build first (before/after)
+if [ -n "${TS_STORE_BEFORE:-}" ]; then
+	import_rows "$TS_STORE_BEFORE" "$T/before.db" "before: "
+	rm -f "$T/before.db"*
+	import_rows "$B/ts-store" "$T/a.db" "after: "
+	import_rows "$TS_STORE_BEFORE" "$T/before.db" "before, again: "
+	rm -f "$T/before.db"*
+else
+	import_rows "$B/ts-store" "$T/a.db" ""
+fi
 bpt=$("$B/ts-store" stats -d "$T/a.db" | sed -n 's/.*, \([0-9.]*\) bytes per trade/\1/p')
 size=$(stat -c %s "$T/a.db")
 echo "| on-disk bytes per trade (table + id index, dbstat) | $bpt |"

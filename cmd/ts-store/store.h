@@ -58,14 +58,22 @@ void store_write_candle(struct ts_jw *w, const struct store_candle *c);
 
 struct store_stats {
 	uint64_t trades, dups, candles, books, commits, rows;
-	uint64_t lost;          /* rows of transactions that failed */
+	uint64_t lost;          /* rows of transactions or statements that failed */
 	int64_t commit_us_last, commit_us_max;
 };
+
+/* Trades queued for one multi-row INSERT: SQLite's cost per statement
+ * (begin, cursors, halt) is as large as its cost per row. */
+#define STORE_TRADE_QUEUE 32
 
 struct store {
 	sqlite3 *db;
 	char path[PATH_MAX];
 	sqlite3_stmt *ins_trade, *ins_candle, *ins_book, *upd_run, *ins_gap;
+	sqlite3_stmt *ins_trades;  /* STORE_TRADE_QUEUE rows, prepared on first use */
+	struct store_trade queue[STORE_TRADE_QUEUE];
+	int64_t queue_market[STORE_TRADE_QUEUE];
+	int nqueue;
 	struct ts_map markets;  /* "ex/sym" -> market id */
 	char last_ex[48], last_sym[48];
 	int64_t last_market;    /* the market of the last row, or -1 */
@@ -89,6 +97,15 @@ int64_t store_market(struct store *s, const char *ex, const char *sym, int creat
 /* Rows go into one open transaction; store_commit ends it. Each returns
  * 1 stored, 0 duplicate (trades), -1 database error (message logged). */
 int store_trade(struct store *s, const struct store_trade *t);
+/* The bulk path: queue a trade into the open transaction; it is inserted
+ * with the next STORE_TRADE_QUEUE - 1 in one statement, or by
+ * store_trade_flush (which store_commit, store_trade and the queries call).
+ * Duplicates are counted in st.dups, stored rows in st.trades, but the
+ * caller learns neither per row: use store_trade when it must (to forward
+ * only new trades). 0, or -1 when a flush failed (its rows are counted in
+ * st.lost). */
+int store_trade_queue(struct store *s, const struct store_trade *t);
+int store_trade_flush(struct store *s);
 int store_candle(struct store *s, const struct store_candle *c);
 int store_book_row(struct store *s, int64_t market, int64_t ts, const char *const *txt,
     const char *bid_bins, const char *ask_bins, int bin_bps, const char *levels);

@@ -149,9 +149,10 @@ fail:
 void
 store_close(struct store *s)
 {
-	if (s->in_txn)
+	if (s->in_txn || s->nqueue)
 		store_commit(s);
 	sqlite3_finalize(s->ins_trade);
+	sqlite3_finalize(s->ins_trades);
 	sqlite3_finalize(s->ins_candle);
 	sqlite3_finalize(s->ins_book);
 	sqlite3_finalize(s->upd_run);
@@ -226,8 +227,17 @@ store_commit(struct store *s)
 {
 	int64_t t0 = ts_mono_us(), dt;
 
+	if (s->nqueue && store_begin(s) < 0) {
+		s->st.lost += (uint64_t)s->nqueue;
+		s->nqueue = 0;
+		return -1;
+	}
 	if (!s->in_txn)
 		return 0;
+	if (s->nqueue)
+		store_trade_flush(s); /* a failure is counted in st.lost */
+	if (!s->in_txn)
+		return -1;    /* the flush failed and rolled the transaction back */
 	if (s->run_id > 0) {
 		sqlite3_bind_int64(s->upd_run, 1, ts_now_us());
 		sqlite3_bind_int64(s->upd_run, 2, s->run_id);
@@ -292,30 +302,34 @@ id_as_int(const char *id, int64_t *out)
 	return 1;
 }
 
-int
-store_trade(struct store *s, const struct store_trade *t)
+/* Bind trade t of market to the 9 parameters of st from index i + 1 on. */
+static void
+bind_trade(sqlite3_stmt *st, int i, int64_t market, const struct store_trade *t)
 {
-	int64_t market = store_market(s, t->ex, t->sym, 1), iid;
-	sqlite3_stmt *st = s->ins_trade;
+	int64_t iid;
 
-	if (market < 0 || store_begin(s))
-		return -1;
-	sqlite3_bind_int64(st, 1, market);
-	sqlite3_bind_int64(st, 2, t->ts);
+	sqlite3_bind_int64(st, i + 1, market);
+	sqlite3_bind_int64(st, i + 2, t->ts);
 	if (id_as_int(t->id, &iid))
-		sqlite3_bind_int64(st, 3, iid);
+		sqlite3_bind_int64(st, i + 3, iid);
 	else
-		sqlite3_bind_text(st, 3, t->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, i + 3, t->id, -1, SQLITE_STATIC);
 	if (t->has_rt)
-		sqlite3_bind_int64(st, 4, t->rt - t->ts);
+		sqlite3_bind_int64(st, i + 4, t->rt - t->ts);
 	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int64(st, 5, t->px.m);
-	sqlite3_bind_int(st, 6, t->px.scale);
-	sqlite3_bind_int64(st, 7, t->qty.m);
-	sqlite3_bind_int(st, 8, t->qty.scale);
-	sqlite3_bind_int(st, 9, t->side);
-	if (step_done(s, st, "a trade"))
+		sqlite3_bind_null(st, i + 4);
+	sqlite3_bind_int64(st, i + 5, t->px.m);
+	sqlite3_bind_int(st, i + 6, t->px.scale);
+	sqlite3_bind_int64(st, i + 7, t->qty.m);
+	sqlite3_bind_int(st, i + 8, t->qty.scale);
+	sqlite3_bind_int(st, i + 9, t->side);
+}
+
+static int
+trade_row(struct store *s, int64_t market, const struct store_trade *t)
+{
+	bind_trade(s->ins_trade, 0, market, t);
+	if (step_done(s, s->ins_trade, "a trade"))
 		return -1;
 	if (!sqlite3_changes(s->db)) {
 		s->st.dups++;
@@ -324,6 +338,73 @@ store_trade(struct store *s, const struct store_trade *t)
 	s->pending++;
 	s->st.trades++;
 	return 1;
+}
+
+int
+store_trade_flush(struct store *s)
+{
+	int n = s->nqueue, changes, rc = 0;
+
+	s->nqueue = 0;
+	if (n < STORE_TRADE_QUEUE) {
+		/* the rest of a batch, at commit time: row by row */
+		for (int i = 0; i < n; i++)
+			if (trade_row(s, s->queue_market[i], &s->queue[i]) < 0) {
+				s->st.lost++;
+				rc = -1;
+			}
+		return rc;
+	}
+	if (!s->ins_trades) {
+		char sql[64 + STORE_TRADE_QUEUE * 24];
+		size_t o = (size_t)snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO trades VALUES");
+		for (int i = 0; i < STORE_TRADE_QUEUE; i++)
+			o += (size_t)snprintf(sql + o, sizeof sql - o, "%s(?,?,?,?,?,?,?,?,?)",
+			    i ? "," : "");
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_trades,
+		    NULL)) {
+			ts_warn("cannot prepare a statement on '%s': %s", s->path,
+			    sqlite3_errmsg(s->db));
+			s->st.lost += (uint64_t)n;
+			return -1;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		bind_trade(s->ins_trades, 9 * i, s->queue_market[i], &s->queue[i]);
+	if (step_done(s, s->ins_trades, "trades")) {
+		s->st.lost += (uint64_t)n;
+		return -1;
+	}
+	changes = sqlite3_changes(s->db);
+	s->st.dups += (uint64_t)(n - changes);
+	s->st.trades += (uint64_t)changes;
+	s->pending += changes;
+	return 0;
+}
+
+int
+store_trade_queue(struct store *s, const struct store_trade *t)
+{
+	int64_t market = store_market(s, t->ex, t->sym, 1);
+
+	if (market < 0 || store_begin(s))
+		return -1;
+	s->queue[s->nqueue] = *t;
+	s->queue_market[s->nqueue++] = market;
+	return s->nqueue == STORE_TRADE_QUEUE ? store_trade_flush(s) : 0;
+}
+
+int
+store_trade(struct store *s, const struct store_trade *t)
+{
+	int64_t market = store_market(s, t->ex, t->sym, 1);
+
+	/* queued trades first, so this one's duplicate check sees them */
+	if (s->nqueue)
+		store_trade_flush(s);
+	if (market < 0 || store_begin(s))
+		return -1;
+	return trade_row(s, market, t);
 }
 
 static void

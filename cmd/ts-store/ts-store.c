@@ -424,6 +424,12 @@ keep_trade(struct coll *c, const struct store_trade *t)
 {
 	if (t->has_rt)
 		c->last_rt_lag = ts_now_us() - t->rt;
+	/* without a sink that wants only new trades, the bulk path (a failed
+	 * flush is counted in c->s.st.lost) */
+	if (!c->ix) {
+		store_trade_queue(&c->s, t);
+		return;
+	}
 	switch (store_trade(&c->s, t)) {
 	case 1:
 		if (c->ix)
@@ -1007,9 +1013,11 @@ cmd_import(struct opts *o, int argc, char **argv)
 				ts_warn_rl(&rl, "%s:%" PRIu64 ": bad trade: %s; skipped", file, lineno, why);
 				continue;
 			}
-			if (!o->no_db)
-				r = store_trade(&s, &t);
-			if (r > 0 && ix)
+			if (o->no_db)
+				influx_trade(ix, &t);
+			else if (!ix)
+				r = 0, (void)store_trade_queue(&s, &t); /* counted in s.st */
+			else if ((r = store_trade(&s, &t)) > 0)
 				influx_trade(ix, &t);
 		} else {
 			continue; /* other kinds (book, status) are not imported */
@@ -1025,7 +1033,8 @@ cmd_import(struct opts *o, int argc, char **argv)
 			if (ix)
 				influx_tick(ix, now);
 			if (bar && now >= next_bar) {
-				progress(done, total, rows, s.st.dups, bad, t0, 0);
+				progress(done, total, o->no_db ? rows : s.st.trades + s.st.candles,
+				    s.st.dups, bad, t0, 0);
 				next_bar = now + 100000;
 			}
 		}
@@ -1034,6 +1043,10 @@ cmd_import(struct opts *o, int argc, char **argv)
 		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", file);
 	if (!o->no_db && store_commit(&s) < 0)
 		ts_die(TS_EXIT_TEMP, "cannot store into '%s'", s.path);
+	if (!o->no_db) {
+		rows = s.st.trades + s.st.candles;
+		lost += s.st.lost;
+	}
 	if (bar)
 		progress(done, total, rows, s.st.dups, bad, t0, 1);
 	if (ix) {

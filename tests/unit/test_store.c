@@ -257,6 +257,93 @@ test_trades_roundtrip_and_dedup(void)
 	store_close(&s);
 }
 
+static int
+queue_trade(struct store *s, int id, int64_t ts)
+{
+	struct store_trade t = { .side = STORE_SELL, .ts = ts };
+
+	strcpy(t.ex, "binance");
+	strcpy(t.sym, "BTC-USDT");
+	snprintf(t.id, sizeof t.id, "%d", id);
+	ts_dec_parse_str("60000.10", &t.px);
+	ts_dec_parse_str("0.00100", &t.qty);
+	return store_trade_queue(s, &t);
+}
+
+static long
+count_rows(struct store *s)
+{
+	char *out = query(s, "trades/binance/BTC-USDT", 0, INT64_MAX, 0, STORE_CSV);
+	long rows = -1;
+
+	for (char *q = out; (q = strchr(q, '\n')); q++)
+		rows++;
+	free(out);
+	return rows;
+}
+
+/* The bulk path: full multi-row statements and the rest row by row, with
+ * duplicates inside one statement, across statements, against the
+ * per-row path and across a restart; queued rows are visible to queries. */
+static void
+test_trade_queue(void)
+{
+	struct store s;
+	char err[512], p2[300], *out;
+	int failed = 0;
+
+	snprintf(p2, sizeof p2, "%s/queue.db", dir);
+	CHECK_INT(store_open(&s, p2, 0, err, sizeof err), 0);
+	for (int i = 0; i < 100; i++) {
+		CHECK_INT(queue_trade(&s, i, 1000 + i), 0);
+		if (i == 5)
+			CHECK_INT(queue_trade(&s, 5, 1005), 0);  /* same statement */
+		if (i == 40)
+			CHECK_INT(queue_trade(&s, 10, 1010), 0); /* an earlier one */
+	}
+	CHECK(s.nqueue > 0);
+	add_trade(&s, "99", "60000.10", "0.00100", 1099, 0); /* queued: a duplicate */
+	CHECK_INT(s.nqueue, 0);
+	CHECK_INT(queue_trade(&s, 100, 1100), 0);
+	CHECK_INT(count_rows(&s), 101); /* the query flushed the queue */
+	CHECK_INT(store_commit(&s), 0);
+	CHECK_INT(s.st.trades, 101);
+	CHECK_INT(s.st.dups, 3);
+	CHECK_INT(s.st.lost, 0);
+	out = query(&s, "trades/binance/BTC-USDT", 1050, 1051, 0, STORE_JSON);
+	CHECK_STR(out, "{\"ex\":\"binance\",\"sym\":\"BTC-USDT\",\"id\":\"50\",\"px\":60000.10,"
+	    "\"qty\":0.00100,\"side\":\"sell\",\"ts\":1050}\n");
+	free(out);
+	for (int i = 0; i < 5; i++)
+		CHECK_INT(queue_trade(&s, 200 + i, 2000 + i), 0);
+	store_close(&s); /* commits what is queued */
+	CHECK_INT(store_open(&s, p2, 0, err, sizeof err), 0);
+	for (int i = 0; i <= 100; i++)
+		CHECK_INT(queue_trade(&s, i, 1000 + i), 0);
+	CHECK_INT(store_commit(&s), 0);
+	CHECK_INT(s.st.trades, 0);
+	CHECK_INT(s.st.dups, 101);
+	CHECK_INT(count_rows(&s), 106);
+	store_close(&s);
+
+	/* a full disk: the failure is reported and counted, the database stays whole */
+	snprintf(p2, sizeof p2, "%s/queue-full.db", dir);
+	CHECK_INT(store_open(&s, p2, 0, err, sizeof err), 0);
+	sqlite3_exec(s.db, "PRAGMA max_page_count = 60", NULL, NULL, NULL);
+	for (int i = 0; i < 20000 && !failed; i++) {
+		if (queue_trade(&s, 1000000 + i, 1000 + i) < 0)
+			failed = 1;
+		if (i % 1000 == 999 && store_commit(&s) < 0)
+			failed = 1;
+	}
+	CHECK(failed);
+	store_commit(&s);
+	CHECK(s.st.lost > 0);
+	CHECK(count_rows(&s) > 0);
+	CHECK(count_rows(&s) <= (long)s.st.trades);
+	store_close(&s);
+}
+
 static void
 test_candles_upsert_and_history(void)
 {
@@ -469,6 +556,7 @@ main(void)
 	RUN(test_scan_trade);
 	RUN(test_parse_candle);
 	RUN(test_trades_roundtrip_and_dedup);
+	RUN(test_trade_queue);
 	RUN(test_candles_upsert_and_history);
 	RUN(test_book_sample);
 	RUN(test_retention_and_times);
