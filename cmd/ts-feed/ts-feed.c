@@ -965,9 +965,10 @@ main(int argc, char **argv)
 		int one = 1;
 		if (ts_bus_resolve(bus, &ep, err, sizeof err) < 0)
 			ts_die(TS_EXIT_USAGE, "%s", err);
-		if (!ts_bus_is_local(&ep) && !insecure)
+		if (!ts_bus_is_safe(&ep) && !insecure)
 			ts_die(TS_EXIT_USAGE, "refusing a tcp bus on non-loopback '%s' without "
-			    "encryption (use --insecure to allow it)", ep.host);
+			    "CURVE keys (see ts-supervisor keygen; --insecure allows it "
+			    "unencrypted)", ep.host);
 		a->xpub = ts_bus_producer(&ep);
 		/* every subscription, repeated ones too: a late joiner of a book
 		 * topic is answered with a snapshot */
