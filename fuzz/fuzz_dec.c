@@ -25,7 +25,7 @@ ref_parse(const char *s, size_t n, struct refdec *r)
 	size_t i = 0, int0, intn, frac0 = 0, fracn = 0;
 	long e = 0;
 	int eneg = 0;
-	char all[256];
+	char *all;
 	size_t na = 0, lead = 0;
 
 	memset(r, 0, sizeof *r);
@@ -63,10 +63,7 @@ ref_parse(const char *s, size_t n, struct refdec *r)
 	}
 	if (i != n)
 		return -1;
-	if (intn + fracn > sizeof all) {
-		r->toolong = 1;
-		return 0;
-	}
+	all = malloc(intn + fracn);
 	memcpy(all, s + int0, intn);
 	memcpy(all + intn, s + frac0, fracn);
 	na = intn + fracn;
@@ -75,8 +72,12 @@ ref_parse(const char *s, size_t n, struct refdec *r)
 	while (na > lead && all[na - 1] == '0')
 		na--, e++; /* each trailing zero moves the last digit up */
 	r->nd = na - lead;
-	memcpy(r->dig, all + lead, r->nd);
+	if (r->nd > sizeof r->dig)
+		r->toolong = 1; /* far more digits than a decimal holds */
+	else
+		memcpy(r->dig, all + lead, r->nd);
 	r->exp = e - (long)fracn;
+	free(all);
 	return 0;
 }
 
