@@ -384,11 +384,21 @@ pump(void)
 	}
 }
 
+/* How often the market moves. lws rounds a timer's wait down to whole
+ * milliseconds and polls without waiting for the rest, so a 1 ms tick spins
+ * a core; at a set rate the market moves every 10 ms by what the rate
+ * allows (like depth@100ms, in batches), at --rate max every 1 ms. */
+static lws_usec_t
+tick_us(void)
+{
+	return G.rate > 0 ? 10000 : 1000;
+}
+
 static void
 on_tick(lws_sorted_usec_list_t *sul)
 {
 	pump();
-	lws_sul_schedule(G.ctx, 0, sul, on_tick, 1000);
+	lws_sul_schedule(G.ctx, 0, sul, on_tick, tick_us());
 }
 
 /* ---- replay ---- */
@@ -1684,7 +1694,7 @@ main(int argc, char **argv)
 		}
 	}
 	G.last_tick = ts_mono_us();
-	lws_sul_schedule(G.ctx, 0, &G.tick_sul, on_tick, 1000);
+	lws_sul_schedule(G.ctx, 0, &G.tick_sul, on_tick, tick_us());
 	lws_sul_schedule(G.ctx, 0, &G.hb_sul, on_heartbeat, LWS_US_PER_SEC);
 	lws_sul_schedule(G.ctx, 0, &G.ping_sul, on_ping, (lws_usec_t)G.ping_s * LWS_US_PER_SEC);
 	lws_sul_schedule(G.ctx, 0, &G.flush_sul, on_flush, LWS_US_PER_SEC);
