@@ -61,9 +61,15 @@ publisher(const char *ep, int bind, long count, double rate)
 		long long t = now_ns();
 		int n;
 		if (rate > 0) {
+			/* sleep, not spin: a spinning publisher would take a core
+			 * from the proxy on a 2-core machine and time that, not it */
 			long long due = t0 + (long long)((double)i * 1e9 / rate);
-			while ((t = now_ns()) < due)
-				;
+			if (due - t > 50000) {
+				struct timespec ts = { (time_t)(due / 1000000000),
+					(long)(due % 1000000000) };
+				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			}
+			t = now_ns();
 		}
 		n = snprintf(buf, sizeof buf,
 		    "{\"ex\":\"coinbase\",\"sym\":\"BTC-USD\",\"id\":\"%ld\",\"px\":65086.18,"

@@ -330,10 +330,12 @@ store_parse_candle(const struct ts_jval *obj, const char *def_ex, const char *de
 		WHY("missing or bad \"v\"");
 	c->bv = (struct ts_dec){ 0, 0 };
 	c->n = 0;
-	c->has_bv = !ts_json_get(obj, "bv", &v);
+	/* null: the exchange does not say (Coinbase history has no taker
+	 * volume or trade count), the same as absent */
+	c->has_bv = !ts_json_get(obj, "bv", &v) && v.type != TS_J_NULL;
 	if (c->has_bv && ts_json_dec(&v, &c->bv))
 		WHY("bad \"bv\"");
-	c->has_n = !ts_json_get(obj, "n", &v);
+	c->has_n = !ts_json_get(obj, "n", &v) && v.type != TS_J_NULL;
 	if (c->has_n && ts_json_i64(&v, &c->n))
 		WHY("bad \"n\"");
 	c->closed = 1;

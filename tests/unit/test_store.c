@@ -174,6 +174,16 @@ test_parse_candle(void)
 	CHECK_INT(c.closed, 0);
 	CHECK_INT(c.has_bv, 0);
 	CHECK_INT(store_parse_candle(&v, "okx", "SOL-USDT", "7m", &c, &why), -1);
+	/* Coinbase history has no taker volume or count: null is accepted as absent */
+	{
+		const char *nulls = "{\"ex\":\"coinbase\",\"sym\":\"BTC-USD\",\"tf\":\"5m\","
+		    "\"t\":300000000,\"o\":1,\"h\":1,\"l\":1,\"c\":1,\"v\":2,\"bv\":null,"
+		    "\"n\":null,\"closed\":true}";
+		ts_json_parse(nulls, strlen(nulls), &v, NULL);
+		CHECK_INT(store_parse_candle(&v, NULL, NULL, NULL, &c, &why), 0);
+		CHECK_INT(c.has_bv, 0);
+		CHECK_INT(c.has_n, 0);
+	}
 	ts_jw_free(&w);
 }
 
