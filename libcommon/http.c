@@ -14,45 +14,69 @@ static int curl_ready;
 static size_t
 on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct ts_http_resp *r = arg;
-	size_t n = size * nmemb, cap = r->len + 1;
+	struct ts_http_body *b = arg;
+	size_t n = size * nmemb;
 
-	if (r->len + n > BODY_MAX)
+	if (b->len + n > BODY_MAX) {
+		b->too_big = 1;
 		return 0;
-	ts_xgrow((void **)&r->body, &cap, r->len + n + 1, 1);
-	memcpy(r->body + r->len, p, n);
-	r->len += n;
-	r->body[r->len] = '\0';
+	}
+	ts_xgrow((void **)&b->buf, &b->cap, b->len + n + 1, 1);
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
 	return n;
 }
 
 static size_t
 on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct ts_http_resp *r = arg;
+	struct ts_http_body *b = arg;
 	size_t n = size * nmemb;
 
 	if (n > 12 && !strncasecmp(p, "Retry-After:", 12))
-		r->retry_after = strtol(p + 12, NULL, 10);
+		b->retry_after = strtol(p + 12, NULL, 10);
 	return n;
+}
+
+void
+ts_http_body_attach(void *curl, struct ts_http_body *b)
+{
+	b->retry_after = -1;
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, b);
+}
+
+void
+ts_http_body_free(struct ts_http_body *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof *b);
 }
 
 static int
 perform(CURL *c, struct ts_http_resp *r, long timeout_ms)
 {
+	struct ts_http_body b = { 0 };
 	CURLcode rc;
 
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	ts_http_body_attach(c, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "tradesuite/0.1");
 	rc = curl_easy_perform(c);
+	r->retry_after = b.retry_after;
+	if (b.buf) {
+		free(r->body);
+		r->body = b.buf;
+		r->len = b.len;
+	}
 	if (rc != CURLE_OK) {
-		snprintf(r->err, sizeof r->err, "%s", curl_easy_strerror(rc));
+		snprintf(r->err, sizeof r->err, "%s",
+		    b.too_big ? "reply larger than 64 MiB" : curl_easy_strerror(rc));
 		r->status = 0;
 		return -1;
 	}

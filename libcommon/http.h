@@ -24,4 +24,19 @@ int ts_http_post(const char *url, const char *content_type, const char *body,
     struct ts_http_resp *resp);
 void ts_http_resp_free(struct ts_http_resp *resp);
 
+/* A reply being received by code that drives curl itself (a multi handle):
+ * the body (NUL-terminated once anything arrived), Retry-After, and whether
+ * the body passed the 64 MiB cap. Zero-initialise, then attach. */
+struct ts_http_body {
+	char *buf;
+	size_t len, cap;
+	long retry_after; /* seconds, or -1 */
+	int too_big;
+};
+/* Point the easy handle's write and header callbacks at b (and set
+ * b->retry_after to -1). curl is a CURL *. */
+void ts_http_body_attach(void *curl, struct ts_http_body *b);
+/* Free the body and zero b. */
+void ts_http_body_free(struct ts_http_body *b);
+
 #endif

@@ -2,23 +2,19 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <zmq.h>
 
 #include "candle_http.h"
+#include "http.h"
 #include "log.h"
 
-#define BODY_MAX (64u << 20)
 
 struct chttp_req {
 	struct chttp *h;
 	CURL *easy;
 	chttp_done_fn *fn;
 	void *arg;
-	char *body;
-	size_t len, cap;
-	long retry_after;
-	int too_big;
+	struct ts_http_body b;
 	struct chttp_req *prev, *next;
 };
 
@@ -29,34 +25,6 @@ struct chttp {
 	struct chttp_req *reqs;
 	size_t running;
 };
-
-static size_t
-on_body(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct chttp_req *r = arg;
-	size_t n = size * nmemb;
-
-	if (r->len + n > BODY_MAX) {
-		r->too_big = 1;
-		return 0;
-	}
-	ts_xgrow((void **)&r->body, &r->cap, r->len + n + 1, 1);
-	memcpy(r->body + r->len, p, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return n;
-}
-
-static size_t
-on_header(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct chttp_req *r = arg;
-	size_t n = size * nmemb;
-
-	if (n > 12 && !strncasecmp(p, "Retry-After:", 12))
-		r->retry_after = strtol(p + 12, NULL, 10);
-	return n;
-}
 
 static void
 req_free(struct chttp_req *r)
@@ -71,7 +39,7 @@ req_free(struct chttp_req *r)
 		r->next->prev = r->prev;
 	curl_multi_remove_handle(h->multi, r->easy);
 	curl_easy_cleanup(r->easy);
-	free(r->body);
+	ts_http_body_free(&r->b);
 	free(r);
 	h->running--;
 }
@@ -94,13 +62,13 @@ collect(struct chttp *h)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		if (!r)
 			continue;
-		res.retry_after = r->retry_after;
+		res.retry_after = r->b.retry_after;
 		if (rc == CURLE_OK) {
 			curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
-			res.body = r->body ? r->body : "";
-			res.len = r->len;
+			res.body = r->b.buf ? r->b.buf : "";
+			res.len = r->b.len;
 		} else {
-			res.err = r->too_big ? "reply larger than 64 MiB" : curl_easy_strerror(rc);
+			res.err = r->b.too_big ? "reply larger than 64 MiB" : curl_easy_strerror(rc);
 			res.body = "";
 		}
 		/* out of the multi handle first: the callback may start others */
@@ -214,14 +182,10 @@ chttp_get(struct chttp *h, const char *url, long timeout_ms, chttp_done_fn *fn,
 	r->h = h;
 	r->fn = fn;
 	r->arg = arg;
-	r->retry_after = -1;
 	if (!(r->easy = curl_easy_init()))
 		ts_die(TS_EXIT_TEMP, "cannot initialise libcurl");
 	curl_easy_setopt(r->easy, CURLOPT_URL, url);
-	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
+	ts_http_body_attach(r->easy, &r->b);
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(r->easy, CURLOPT_ACCEPT_ENCODING, "");

@@ -73,9 +73,7 @@ struct rreq {
 	struct fsym *s;
 	int kind, attempts;
 	char url[600];
-	char *body;
-	size_t len, cap;
-	long retry_after;
+	struct ts_http_body b; /* kept across retries */
 	int64_t due;
 	struct rreq *next;
 };
@@ -485,32 +483,6 @@ on_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 
 /* REST over curl multi, driven by an lws timer so the websocket never waits */
 
-static size_t
-on_body(char *p, size_t sz, size_t nm, void *arg)
-{
-	struct rreq *r = arg;
-	size_t n = sz * nm;
-
-	if (r->len + n > (size_t)64 << 20)
-		return 0;
-	ts_xgrow((void **)&r->body, &r->cap, r->len + n + 1, 1);
-	memcpy(r->body + r->len, p, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return n;
-}
-
-static size_t
-on_header(char *p, size_t sz, size_t nm, void *arg)
-{
-	struct rreq *r = arg;
-	size_t n = sz * nm;
-
-	if (n > 12 && !strncasecmp(p, "Retry-After:", 12))
-		r->retry_after = strtol(p + 12, NULL, 10);
-	return n;
-}
-
 static void on_rest_timer(lws_sorted_usec_list_t *sul);
 
 static void
@@ -527,7 +499,6 @@ rest_get(void *ctx, struct fsym *s, int kind, const char *path)
 
 	r->s = s;
 	r->kind = kind;
-	r->retry_after = -1;
 	snprintf(r->url, sizeof r->url, "%s%s", a->rest.text, path);
 	for (pp = &a->pending; *pp; pp = &(*pp)->next)
 		;
@@ -541,13 +512,10 @@ rest_start(struct app *a, struct rreq *r)
 	r->h = curl_easy_init();
 	if (!r->h)
 		ts_die(TS_EXIT_TEMP, "cannot start a REST request: out of memory");
-	r->len = 0;
-	r->retry_after = -1;
+	r->b.len = 0;
+	r->b.too_big = 0;
 	curl_easy_setopt(r->h, CURLOPT_URL, r->url);
-	curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(r->h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(r->h, CURLOPT_HEADERDATA, r);
+	ts_http_body_attach(r->h, &r->b);
 	curl_easy_setopt(r->h, CURLOPT_TIMEOUT_MS, 30000L);
 	curl_easy_setopt(r->h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(r->h, CURLOPT_NOSIGNAL, 1L);
@@ -577,7 +545,7 @@ rest_done(struct app *a, struct rreq *r, CURLcode rc)
 	    !stopping) {
 		int64_t wait = (INT64_C(250000) << r->attempts);
 		if ((status == 429 || status == 418)) {
-			wait = (r->retry_after > 0 ? r->retry_after : 1) * TS_US_PER_SEC;
+			wait = (r->b.retry_after > 0 ? r->b.retry_after : 1) * TS_US_PER_SEC;
 			if (now + wait > a->rest_block_until)
 				a->rest_block_until = now + wait;
 		}
@@ -595,8 +563,8 @@ rest_done(struct app *a, struct rreq *r, CURLcode rc)
 		ts_warn_rl(&a->f.rl, "GET '%s' failed: %s%ld", r->url,
 		    status ? "HTTP " : curl_easy_strerror(rc), status);
 	if (a->ex->on_rest)
-		a->ex->on_rest(&a->f, r->s, r->kind, status, r->body, r->len);
-	free(r->body);
+		a->ex->on_rest(&a->f, r->s, r->kind, status, r->b.buf, r->b.len);
+	ts_http_body_free(&r->b);
 	free(r);
 }
 
@@ -1033,12 +1001,12 @@ main(int argc, char **argv)
 		n = r->next;
 		curl_multi_remove_handle(a->multi, r->h);
 		curl_easy_cleanup(r->h);
-		free(r->body);
+		ts_http_body_free(&r->b);
 		free(r);
 	}
 	for (struct rreq *r = a->pending, *n; r; r = n) {
 		n = r->next;
-		free(r->body);
+		ts_http_body_free(&r->b);
 		free(r);
 	}
 	curl_multi_cleanup(a->multi);
