@@ -5,10 +5,14 @@
 
 test_expect_success 'the system and user units verify' '
 	if ! command -v systemd-analyze >/dev/null; then echo "# no systemd-analyze: skipped"; exit 0; fi
-	sed "s|@BINDIR@|$TS_BIN|g" "$TS_TOP/systemd/system/ts-supervisor.service" >ts-supervisor.service &&
-	systemd-analyze verify --man=no ./ts-supervisor.service &&
-	mkdir -p user && sed "s|@BINDIR@|$TS_BIN|g" "$TS_TOP/systemd/user/ts-supervisor.service" >user/ts-supervisor.service &&
-	systemd-analyze --user verify --man=no ./user/ts-supervisor.service
+	mkdir -p system user &&
+	for u in "$TS_TOP"/systemd/system/*.service "$TS_TOP"/systemd/user/*.service; do
+		d=${u%/*}; d=${d##*/}; f=${u##*/}
+		case $f in *@.service) f=${f%@.service}@coinbase.service ;; esac
+		sed "s|@BINDIR@|$TS_BIN|g" "$u" >"$d/$f" || return 1
+	done &&
+	( cd system && systemd-analyze verify --man=no ./*.service ) &&
+	( cd user && systemd-analyze --user verify --man=no ./*.service )
 '
 
 test_expect_success 'a unit naming a missing program does not verify (the check can fail)' '
