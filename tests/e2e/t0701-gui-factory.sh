@@ -3,23 +3,9 @@
 # its screenshot shows candles, volume, a book with bids left and asks right,
 # a DOM ladder and trades, from data published on the bus with ts-pub.
 . "$(dirname "$0")/lib.sh"
-# under SANITIZE=1: library caches that live until exit are not our leaks
-LSAN_OPTIONS="suppressions=$TS_TOP/tests/e2e/t0700-lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
-GEN="$TS_TOP/tests/e2e/t0700-gen.py"
+. "$TS_TOP/tests/e2e/gui-lib.inc"
 
-# a bus with no services: the data comes from ts-pub alone
-printf '[service feed-{ex}]\nenabled = no\n[service candle]\nenabled = no\n' >noservices.ini
-Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>xvfb.display >/dev/null 2>xvfb.err &
-T_PIDS="$T_PIDS $!"
-wait_for '[ -s xvfb.display ]' 10 || exit 111
-DISPLAY=":$(cat xvfb.display)" GTK_A11Y=none GSK_RENDERER=cairo
-export DISPLAY GTK_A11Y GSK_RENDERER
 start_supervisor -c noservices.ini || exit 111
-mkfifo ctl
-cmd() { timeout 5 sh -c "echo '$*' >ctl"; }
-# dump NAME: the GUI's state as JSON in NAME (the command is asynchronous)
-dump() { rm -f "$1"; cmd dump "$TMP/$1.tmp" && wait_for "[ -s '$TMP/$1.tmp' ]" 5 && mv "$1.tmp" "$1"; }
 # view N KEY: jq of the N-th view in state.json
 view() { jq -r ".views[$1].$2" state.json; }
 px() { python3 "$GEN" pixels shot.png "$@"; }

@@ -4,23 +4,13 @@
 # with history, candles, a book and trades; a sequence gap injected in the
 # simulator makes the feed reset the book, which the GUI shows and recovers.
 . "$(dirname "$0")/lib.sh"
-# under SANITIZE=1: library caches that live until exit are not our leaks
-LSAN_OPTIONS="suppressions=$TS_TOP/tests/e2e/t0700-lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
+. "$TS_TOP/tests/e2e/gui-lib.inc"
 
 for p in ts-sim ts-feed ts-candle; do
 	[ -x "$TS_BIN/$p" ] || { echo "ok 1 # skip $p not built"; exit 0; }
 done
-Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>xvfb.display >/dev/null 2>xvfb.err &
-T_PIDS="$T_PIDS $!"
-wait_for '[ -s xvfb.display ]' 10 || exit 111
-DISPLAY=":$(cat xvfb.display)" GTK_A11Y=none GSK_RENDERER=cairo
-export DISPLAY GTK_A11Y GSK_RENDERER
 PORT=$(free_port)
 start_supervisor --demo --demo-port "$PORT" || exit 111
-mkfifo ctl
-cmd() { timeout 5 sh -c "echo '$*' >ctl"; }
-dump() { rm -f "$1"; cmd dump "$TMP/$1.tmp" && wait_for "[ -s '$TMP/$1.tmp' ]" 5 && mv "$1.tmp" "$1"; }
 
 test_expect_success 'the factory layout fills from ts-sim through ts-feed and ts-candle' '
 	bg gui ts-gui --commands ctl --size 1280x800 &&

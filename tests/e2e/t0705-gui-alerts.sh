@@ -2,20 +2,9 @@
 # t0705-gui-alerts: the alerts panel lists fired alerts of its market from
 # alerts/EX/SYM and, with ts-alert on the PATH, the rules of alerts.conf.
 . "$(dirname "$0")/lib.sh"
-# under SANITIZE=1: library caches that live until exit are not our leaks
-LSAN_OPTIONS="suppressions=$TS_TOP/tests/e2e/t0700-lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
+. "$TS_TOP/tests/e2e/gui-lib.inc"
 
-printf '[service feed-{ex}]\nenabled = no\n[service candle]\nenabled = no\n' >noservices.ini
-Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>xvfb.display >/dev/null 2>xvfb.err &
-T_PIDS="$T_PIDS $!"
-wait_for '[ -s xvfb.display ]' 10 || exit 111
-DISPLAY=":$(cat xvfb.display)" GTK_A11Y=none GSK_RENDERER=cairo
-export DISPLAY GTK_A11Y GSK_RENDERER
 start_supervisor -c noservices.ini || exit 111
-mkfifo ctl
-cmd() { timeout 5 sh -c "echo '$*' >ctl"; }
-dump() { rm -f "$1"; cmd dump "$TMP/$1.tmp" && wait_for "[ -s '$TMP/$1.tmp' ]" 5 && mv "$1.tmp" "$1"; }
 have_alert=
 [ -x "$TS_BIN/ts-alert" ] && have_alert=1
 
