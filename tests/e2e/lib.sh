@@ -108,10 +108,13 @@ start_supervisor() {
 
 # test_expect_success DESCRIPTION 'COMMANDS': run COMMANDS (chained with &&)
 # in this shell, so processes they start with bg stay on the cleanup list.
+# (the commands run inside t_eval, so a `return` in them ends the test, not
+# test_expect_success)
+t_eval() { eval "$1"; }
 test_expect_success() {
 	t_n=$((t_n + 1))
 	t_start=$(date +%s.%N)
-	if eval "$2" >"$TMP/t$t_n.log" 2>&1 </dev/null; then
+	if t_eval "$2" >"$TMP/t$t_n.log" 2>&1 </dev/null; then
 		echo "ok $t_n - $1"
 		echo "#   took $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $t_start}")s"
 	else
