@@ -27,34 +27,43 @@ hexval(char c)
 	return -1;
 }
 
+/* Bytes a string scan must stop at: the quote, the backslash and the
+ * control characters (which JSON strings may not hold raw). */
+static const unsigned char str_stop[256] = {
+	[0x00] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
 /* p at the opening quote; returns the byte after the closing quote or NULL */
 static const char *
 scan_string(const char *p, const char *end)
 {
 	for (p++; p < end; p++) {
 		unsigned char c = (unsigned char)*p;
+		if (!str_stop[c])
+			continue;
 		if (c == '"')
 			return p + 1;
 		if (c < 0x20)
 			return NULL;
-		if (c == '\\') {
-			if (++p >= end)
+		/* a backslash */
+		if (++p >= end)
+			return NULL;
+		switch (*p) {
+		case '"': case '\\': case '/': case 'b': case 'f':
+		case 'n': case 'r': case 't':
+			break;
+		case 'u':
+			if (end - p < 5)
 				return NULL;
-			switch (*p) {
-			case '"': case '\\': case '/': case 'b': case 'f':
-			case 'n': case 'r': case 't':
-				break;
-			case 'u':
-				if (end - p < 5)
+			for (int i = 1; i <= 4; i++)
+				if (hexval(p[i]) < 0)
 					return NULL;
-				for (int i = 1; i <= 4; i++)
-					if (hexval(p[i]) < 0)
-						return NULL;
-				p += 4;
-				break;
-			default:
-				return NULL;
-			}
+			p += 4;
+			break;
+		default:
+			return NULL;
 		}
 	}
 	return NULL;
@@ -252,6 +261,199 @@ ts_json_len(const struct ts_jval *c)
 	while (ts_json_next(&it, NULL, &v))
 		n++;
 	return n;
+}
+
+/* Skipping over text already validated: no checks but the bounds. */
+static const char *
+skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '"')
+			return p + 1;
+		if (*p == '\\')
+			p++;
+	}
+	return end;
+}
+
+static const char *
+skip_value(const char *p, const char *end, enum ts_jtype *type)
+{
+	int depth = 0;
+
+	switch (*p) {
+	case '"':
+		*type = TS_J_STR;
+		return skip_string(p, end);
+	case '{':
+	case '[':
+		*type = *p == '{' ? TS_J_OBJ : TS_J_ARR;
+		for (; p < end; p++) {
+			char c = *p;
+			if (c == '"') {
+				p = skip_string(p, end) - 1;
+			} else if (c == '{' || c == '[') {
+				depth++;
+			} else if (c == '}' || c == ']') {
+				if (--depth == 0)
+					return p + 1;
+			}
+		}
+		return end;
+	case 't':
+	case 'f':
+	case 'n': {
+		size_t k = *p == 'f' ? 5 : 4;
+		*type = *p == 'n' ? TS_J_NULL : TS_J_BOOL;
+		return (size_t)(end - p) < k ? end : p + k;
+	}
+	default:
+		*type = TS_J_NUM;
+		while (p < end && (isdig(*p) || *p == '-' || *p == '+' || *p == '.' ||
+		    *p == 'e' || *p == 'E'))
+			p++;
+		return p;
+	}
+}
+
+int
+ts_json_vnext(struct ts_jiter *it, struct ts_jval *key, struct ts_jval *val)
+{
+	const char *p = it->p, *q;
+	enum ts_jtype t;
+
+	if (p >= it->end)
+		return 0;
+	if (it->obj) {
+		if (*p != '"')
+			return it->p = it->end, 0;
+		q = skip_string(p, it->end);
+		if (key) {
+			key->p = p;
+			key->n = (size_t)(q - p);
+			key->type = TS_J_STR;
+		}
+		p = ws(q, it->end);
+		if (p >= it->end || *p != ':')
+			return it->p = it->end, 0;
+		p = ws(p + 1, it->end);
+		if (p >= it->end)
+			return it->p = it->end, 0;
+	}
+	q = skip_value(p, it->end, &t);
+	if (q <= p)
+		return it->p = it->end, 0;
+	val->p = p;
+	val->n = (size_t)(q - p);
+	val->type = t;
+	p = ws(q, it->end);
+	if (p < it->end && *p == ',')
+		p = ws(p + 1, it->end);
+	it->p = p;
+	return 1;
+}
+
+struct rec {
+	struct ts_jmember *m;
+	size_t max, count;
+	int levels;
+};
+
+/* scan_value for an object at p whose members are recorded (depth d) */
+static const char *
+scan_obj_rec(const char *p, const char *end, int d, struct rec *r, const char **errp)
+{
+	const char *q, *k;
+	enum ts_jtype t;
+
+	*errp = p;
+	if (d >= TS_JSON_MAX_DEPTH)
+		return NULL;
+	p = ws(p + 1, end);
+	if (p < end && *p == '}')
+		return p + 1;
+	for (;;) {
+		struct ts_jmember *e = NULL;
+		*errp = p;
+		if (p >= end || *p != '"' || !(q = scan_string(p, end)))
+			return NULL;
+		k = p;
+		if (r->count < r->max) {
+			e = &r->m[r->count++];
+			e->key.p = k;
+			e->key.n = (size_t)(q - k);
+			e->key.type = TS_J_STR;
+			e->depth = d;
+		}
+		p = ws(q, end);
+		*errp = p;
+		if (p >= end || *p != ':')
+			return NULL;
+		p = ws(p + 1, end);
+		if (p < end && *p == '{' && d < r->levels) {
+			t = TS_J_OBJ;
+			q = scan_obj_rec(p, end, d + 1, r, errp);
+		} else {
+			q = scan_value(p, end, d + 1, &t, errp);
+		}
+		if (!q)
+			return NULL;
+		if (e) {
+			e->val.p = p;
+			e->val.n = (size_t)(q - p);
+			e->val.type = t;
+		}
+		p = ws(q, end);
+		*errp = p;
+		if (p >= end)
+			return NULL;
+		if (*p == '}')
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p = ws(p + 1, end);
+	}
+}
+
+int
+ts_json_parse_obj(const char *s, size_t n, struct ts_jval *out,
+    struct ts_jmember *m, size_t max, int levels, size_t *nm, size_t *err)
+{
+	const char *end = s + n, *p = ws(s, end), *q, *errp = p;
+	struct rec r = { m, max, 0, levels };
+
+	*nm = 0;
+	if (p >= end || *p != '{')
+		return ts_json_parse(s, n, out, err);
+	q = scan_obj_rec(p, end, 0, &r, &errp);
+	if (q && ws(q, end) != end) {
+		errp = ws(q, end);
+		q = NULL;
+	}
+	if (!q) {
+		if (err)
+			*err = (size_t)(errp - s);
+		return -1;
+	}
+	out->p = p;
+	out->n = (size_t)(q - p);
+	out->type = TS_J_OBJ;
+	*nm = r.count;
+	return 0;
+}
+
+int
+ts_json_mget(const struct ts_jmember *m, size_t n, const char *key, struct ts_jval *out)
+{
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; i < n; i++)
+		if (m[i].depth == 0 && m[i].key.n == klen + 2 &&
+		    !memcmp(m[i].key.p + 1, key, klen)) {
+			*out = m[i].val;
+			return 0;
+		}
+	return -1;
 }
 
 /* key is plain ASCII; compares without unescaping (keys with escapes never

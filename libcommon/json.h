@@ -58,6 +58,33 @@ int ts_json_str_eq(const struct ts_jval *v, const char *s);
 /* The bytes between a string's quotes, unescaped or not (NULL if not a string). */
 const char *ts_json_str_raw(const struct ts_jval *v, size_t *len);
 
+/* One pass for the hot paths. A member of an object, and how deep its
+ * object lies (0: the top-level object, 1: an object that is the value of
+ * one of its members, …): */
+struct ts_jmember {
+	struct ts_jval key, val;
+	int depth;
+};
+/* ts_json_parse, recording on the way the members of the value when it is
+ * an object, and those of objects that are values of members, down to
+ * `levels` levels below it (0: the top-level members only); arrays are not
+ * entered. Members go in m in document order, a nested object's members
+ * right after the member that holds it; the first `max` are recorded and
+ * *nm is set to their count (0 when the value is not an object; members
+ * beyond max are validated, not recorded, so *nm == max may mean more).
+ * The text is scanned once. */
+int ts_json_parse_obj(const char *s, size_t n, struct ts_jval *out,
+    struct ts_jmember *m, size_t max, int levels, size_t *nm, size_t *err);
+/* The value of member `key` among m[0..n) at depth 0 (the first match
+ * wins): 0, or -1. */
+int ts_json_mget(const struct ts_jmember *m, size_t n, const char *key, struct ts_jval *out);
+/* ts_json_next for containers inside text that ts_json_parse (or
+ * ts_json_parse_obj) validated: values are skipped without being checked
+ * again, so it costs a fraction of ts_json_next. On text that was not
+ * validated it stays within the container's bounds, but which spans it
+ * returns is unspecified. */
+int ts_json_vnext(struct ts_jiter *it, struct ts_jval *key, struct ts_jval *val);
+
 /* Convenience: member `key` read as the given type; -1 when missing too. */
 int ts_json_get_dec(const struct ts_jval *obj, const char *key, struct ts_dec *out);
 int ts_json_get_i64(const struct ts_jval *obj, const char *key, int64_t *out);

@@ -171,6 +171,116 @@ test_long_number(void)
 	CHECK(d == -1000.0);
 }
 
+/* ts_json_parse_obj records members in one pass; ts_json_vnext walks
+ * validated text like ts_json_next */
+static void
+test_parse_obj(void)
+{
+	const char *s = " {\"stream\":\"x@depth\", \"data\": {\"e\":\"depthUpdate\",\"n\":{\"z\":1},"
+	    "\"b\":[[\"1.5\",\"2\"],[\"1.4\",\"0\"]],\"s\":\"a\\\"b\"}, \"k\": [ {\"q\":2} ] } ";
+	const char *bad[] = { "{\"a\":1,}", "{\"a\":{\"b\":}}", "{\"a\":1} x", "{\"a\" 1}", "{" };
+	struct ts_jmember m[16];
+	struct ts_jval v, ref;
+	size_t nm, at, at2;
+
+	CHECK_INT(ts_json_parse_obj(s, strlen(s), &v, m, 16, 1, &nm, NULL), 0);
+	CHECK_INT(ts_json_parse(s, strlen(s), &ref, NULL), 0);
+	CHECK(v.p == ref.p && v.n == ref.n && v.type == TS_J_OBJ);
+	CHECK_INT(nm, 7); /* stream, data, e, n, b, s (depth 1), k; z is deeper */
+	CHECK_INT(m[0].depth, 0);
+	CHECK(m[0].key.n == 8 && !memcmp(m[0].key.p, "\"stream\"", 8));
+	CHECK(ts_json_str_eq(&m[0].val, "x@depth"));
+	CHECK_INT(m[1].depth, 0);
+	CHECK_INT(m[1].val.type, TS_J_OBJ);
+	CHECK(m[1].val.p[0] == '{' && m[1].val.p[m[1].val.n - 1] == '}');
+	CHECK_INT(m[2].depth, 1);
+	CHECK(ts_json_str_eq(&m[2].val, "depthUpdate"));
+	CHECK_INT(m[3].depth, 1);
+	CHECK_INT(m[3].val.type, TS_J_OBJ);
+	CHECK_INT(m[4].val.type, TS_J_ARR);
+	CHECK_INT(m[5].depth, 1);
+	CHECK_INT(m[5].val.n, 6);
+	CHECK_INT(m[6].depth, 0);
+	CHECK_INT(m[6].val.type, TS_J_ARR);
+	CHECK_INT(ts_json_mget(m, nm, "k", &v), 0);
+	CHECK_INT(v.type, TS_J_ARR);
+	CHECK_INT(ts_json_mget(m, nm, "e", &v), -1); /* depth 1 only */
+	/* levels 0: top-level members only; max bounds what is recorded */
+	CHECK_INT(ts_json_parse_obj(s, strlen(s), &v, m, 16, 0, &nm, NULL), 0);
+	CHECK_INT(nm, 3);
+	CHECK_INT(ts_json_parse_obj(s, strlen(s), &v, m, 2, 1, &nm, NULL), 0);
+	CHECK_INT(nm, 2);
+	/* not an object: validated, nothing recorded */
+	CHECK_INT(ts_json_parse_obj("[1]", 3, &v, m, 16, 1, &nm, NULL), 0);
+	CHECK_INT(nm, 0);
+	CHECK_INT(v.type, TS_J_ARR);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		CHECK_INT(ts_json_parse_obj(bad[i], strlen(bad[i]), &v, m, 16, 1, &nm, &at), -1);
+		CHECK_INT(ts_json_parse(bad[i], strlen(bad[i]), &v, &at2), -1);
+		CHECK_INT(at, at2); /* the same error offset */
+	}
+	/* the depth limit holds through recorded objects too */
+	{
+		char obj[800];
+		size_t k = 0;
+		for (int i = 0; i < 70; i++)
+			k += (size_t)sprintf(obj + k, "{\"a\":");
+		obj[k++] = '1';
+		for (int i = 0; i < 70; i++)
+			obj[k++] = '}';
+		CHECK_INT(ts_json_parse_obj(obj, k, &v, m, 16, 100, &nm, NULL), -1);
+		CHECK_INT(ts_json_parse(obj, k, &v, NULL), -1);
+	}
+}
+
+static void
+test_vnext(void)
+{
+	const char *s = "{\"a\" : [1, -2.5e3, \"x\\\"]\", {\"b\": [true, null]}, false], \"c\":{}}";
+	struct ts_jval doc, k1, v1, k2, v2, a;
+	struct ts_jiter it1, it2;
+	int n = 0;
+
+	CHECK_INT(ts_json_parse(s, strlen(s), &doc, NULL), 0);
+	ts_json_iter(&it1, &doc);
+	ts_json_iter(&it2, &doc);
+	for (;;) {
+		int r1 = ts_json_next(&it1, &k1, &v1), r2 = ts_json_vnext(&it2, &k2, &v2);
+		CHECK_INT(r1, r2);
+		if (!r1)
+			break;
+		CHECK(k1.p == k2.p && k1.n == k2.n && v1.p == v2.p && v1.n == v2.n &&
+		    v1.type == v2.type);
+		n++;
+	}
+	CHECK_INT(n, 2);
+	CHECK_INT(ts_json_get(&doc, "a", &a), 0);
+	ts_json_iter(&it1, &a);
+	ts_json_iter(&it2, &a);
+	n = 0;
+	for (;;) {
+		int r1 = ts_json_next(&it1, NULL, &v1), r2 = ts_json_vnext(&it2, NULL, &v2);
+		CHECK_INT(r1, r2);
+		if (!r1)
+			break;
+		CHECK(v1.p == v2.p && v1.n == v2.n && v1.type == v2.type);
+		n++;
+	}
+	CHECK_INT(n, 5);
+	/* text never validated: stays inside the bounds and ends */
+	{
+		const char *junk = "[\"abc, {[[, 7";
+		struct ts_jval j = { junk, strlen(junk), TS_J_ARR };
+		ts_json_iter(&it2, &j);
+		n = 0;
+		while (ts_json_vnext(&it2, NULL, &v2) && n < 100) {
+			CHECK(v2.p >= junk && v2.p + v2.n <= junk + strlen(junk));
+			n++;
+		}
+		CHECK(n < 100);
+	}
+}
+
 int
 main(void)
 {
@@ -182,5 +292,7 @@ main(void)
 	RUN(test_compact);
 	RUN(test_writer);
 	RUN(test_long_number);
+	RUN(test_parse_obj);
+	RUN(test_vnext);
 	return DONE();
 }

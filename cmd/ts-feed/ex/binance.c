@@ -253,13 +253,14 @@ apply_side(struct feed *f, struct fsym *s, const struct ts_jval *arr, enum ts_si
 
 	if (arr->type != TS_J_ARR)
 		return -1;
+	/* arr lies in text ts_json_parse validated: the fast walk */
 	ts_json_iter(&it, arr);
-	while (ts_json_next(&it, NULL, &lv)) {
+	while (ts_json_vnext(&it, NULL, &lv)) {
 		struct ts_dec dpx, dqty;
 		if (lv.type != TS_J_ARR)
 			return -1;
 		ts_json_iter(&it2, &lv);
-		if (!ts_json_next(&it2, NULL, &px) || !ts_json_next(&it2, NULL, &qty) ||
+		if (!ts_json_vnext(&it2, NULL, &px) || !ts_json_vnext(&it2, NULL, &qty) ||
 		    ts_json_dec(&px, &dpx) || ts_json_dec(&qty, &dqty) || dpx.m <= 0 ||
 		    feed_level(f, s, side, dpx, dqty) < 0)
 			return -1;
@@ -267,12 +268,37 @@ apply_side(struct feed *f, struct fsym *s, const struct ts_jval *arr, enum ts_si
 	return 0;
 }
 
-/* The one-letter members of a stream event, read in one pass. */
+/* The one-letter members of a stream event (an object in validated text),
+ * read in one pass. */
 struct ev {
 	struct ts_jval e, s, t, p, q, T, m, U, u, b, a, E;
 	uint64_t has;
 };
 #define HAS(c) (UINT64_C(1) << ((c) - 'A'))
+
+/* Record the member with key k (its text with quotes) and value v. */
+static void
+ev_member(struct ev *x, const struct ts_jval *k, const struct ts_jval *v)
+{
+	if (k->n != 3)
+		return; /* "x" with its quotes */
+	switch (k->p[1]) {
+	case 'e': x->e = *v; break;
+	case 's': x->s = *v; break;
+	case 't': x->t = *v; break;
+	case 'p': x->p = *v; break;
+	case 'q': x->q = *v; break;
+	case 'T': x->T = *v; break;
+	case 'm': x->m = *v; break;
+	case 'U': x->U = *v; break;
+	case 'u': x->u = *v; break;
+	case 'b': x->b = *v; break;
+	case 'a': x->a = *v; break;
+	case 'E': x->E = *v; break;
+	default: return;
+	}
+	x->has |= HAS(k->p[1]);
+}
 
 static void
 read_ev(const struct ts_jval *d, struct ev *x)
@@ -282,26 +308,18 @@ read_ev(const struct ts_jval *d, struct ev *x)
 
 	x->has = 0;
 	ts_json_iter(&it, d);
-	while (ts_json_next(&it, &k, &v)) {
-		if (k.n != 3)
-			continue; /* "x" with its quotes */
-		switch (k.p[1]) {
-		case 'e': x->e = v; break;
-		case 's': x->s = v; break;
-		case 't': x->t = v; break;
-		case 'p': x->p = v; break;
-		case 'q': x->q = v; break;
-		case 'T': x->T = v; break;
-		case 'm': x->m = v; break;
-		case 'U': x->U = v; break;
-		case 'u': x->u = v; break;
-		case 'b': x->b = v; break;
-		case 'a': x->a = v; break;
-		case 'E': x->E = v; break;
-		default: continue;
-		}
-		x->has |= HAS(k.p[1]);
-	}
+	while (ts_json_vnext(&it, &k, &v))
+		ev_member(x, &k, &v);
+}
+
+/* The same from members ts_json_parse_obj recorded: m[i…] at depth d. */
+static void
+read_ev_members(const struct ts_jmember *m, size_t i, size_t n, int d, struct ev *x)
+{
+	x->has = 0;
+	for (; i < n && m[i].depth >= d; i++)
+		if (m[i].depth == d)
+			ev_member(x, &m[i].key, &m[i].val);
 }
 
 struct depth {
@@ -566,36 +584,51 @@ on_trade(struct feed *f, struct fsym *s, const struct ev *x, int64_t rt)
 	return 0;
 }
 
+#define MAX_MEMBERS 32
+
 static int
 bn_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 {
-	struct ts_jval msg, d, k, v;
-	struct ts_jiter it;
+	struct ts_jmember m[MAX_MEMBERS];
+	struct ts_jval msg, d;
 	struct ev x;
 	const char *sp;
-	size_t sn;
+	size_t sn, nm, i, di = 0;
 	struct fsym *s;
 	int has_stream = 0, has_data = 0;
 
-	if (ts_json_parse(p, n, &msg, NULL) < 0 || msg.type != TS_J_OBJ)
+	/* one validating pass that also splits the top-level object and the
+	 * objects in it (the event of a combined stream) */
+	if (ts_json_parse_obj(p, n, &msg, m, MAX_MEMBERS, 1, &nm, NULL) < 0 ||
+	    msg.type != TS_J_OBJ)
 		return -1;
 	/* combined streams wrap the event: {"stream":…,"data":{…}} */
-	ts_json_iter(&it, &msg);
-	while (ts_json_next(&it, &k, &v)) {
-		if (k.n == 6 && !memcmp(k.p, "\"data\"", 6)) {
-			d = v;
+	for (i = 0; i < nm; i++) {
+		if (m[i].depth)
+			continue;
+		if (m[i].key.n == 6 && !memcmp(m[i].key.p, "\"data\"", 6)) {
+			if (!has_data)
+				di = i;
 			has_data = 1;
-		} else if (k.n == 8 && !memcmp(k.p, "\"stream\"", 8)) {
+		} else if (m[i].key.n == 8 && !memcmp(m[i].key.p, "\"stream\"", 8)) {
 			has_stream = 1;
 		}
 	}
 	if (has_stream && has_data) {
+		d = m[di].val;
 		if (d.type != TS_J_OBJ)
 			return -1;
+		if (nm < MAX_MEMBERS)
+			read_ev_members(m, di + 1, nm, 1, &x);
+		else
+			read_ev(&d, &x); /* more members than recorded */
 	} else {
 		d = msg;
+		if (nm < MAX_MEMBERS)
+			read_ev_members(m, 0, nm, 0, &x);
+		else
+			read_ev(&d, &x);
 	}
-	read_ev(&d, &x);
 	if (!(x.has & HAS('e'))) {
 		struct ts_jval id, r;
 		if (ts_json_get(&d, "id", &id) == 0 && ts_json_get(&d, "result", &r) == 0)
