@@ -264,10 +264,17 @@ ts_json_len(const struct ts_jval *c)
 }
 
 /* Skipping over text already validated: no checks but the bounds. */
+/* Bytes a skip over a container must look at. */
+static const unsigned char skip_stop[256] = {
+	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+};
+
 static const char *
 skip_string(const char *p, const char *end)
 {
 	for (p++; p < end; p++) {
+		if (!str_stop[(unsigned char)*p])
+			continue;
 		if (*p == '"')
 			return p + 1;
 		if (*p == '\\')
@@ -290,6 +297,8 @@ skip_value(const char *p, const char *end, enum ts_jtype *type)
 		*type = *p == '{' ? TS_J_OBJ : TS_J_ARR;
 		for (; p < end; p++) {
 			char c = *p;
+			if (!skip_stop[(unsigned char)c])
+				continue;
 			if (c == '"') {
 				p = skip_string(p, end) - 1;
 			} else if (c == '{' || c == '[') {

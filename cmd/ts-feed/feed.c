@@ -119,6 +119,15 @@ feed_sym_native(const struct feed *f, const char *native, size_t n)
 
 	if (n >= sizeof key)
 		return NULL;
+	/* a few symbols (the usual case): compare, without copying the key */
+	if (f->nsym <= 8) {
+		for (size_t i = 0; i < f->nsym; i++) {
+			struct fsym *s = f->symv[i];
+			if (!memcmp(s->native, native, n) && s->native[n] == '\0')
+				return s;
+		}
+		return NULL;
+	}
 	memcpy(key, native, n);
 	key[n] = '\0';
 	e = ts_map_get(&f->bynative, key);
@@ -284,19 +293,32 @@ feed_rfc3339(const struct ts_jval *v)
 
 /* trades */
 
+/* Decimal text two digits at a time (times are 16 digits long). */
+static const char digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 static size_t
 put_u64(char *b, uint64_t v)
 {
 	char t[24];
-	size_t n = 0, i;
+	size_t n = sizeof t;
 
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		b[i] = t[n - 1 - i];
-	return n;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		n -= 2;
+		memcpy(t + n, digits2 + 2 * r, 2);
+	}
+	if (v >= 10) {
+		n -= 2;
+		memcpy(t + n, digits2 + 2 * v, 2);
+	} else {
+		t[--n] = (char)('0' + v);
+	}
+	memcpy(b, t + n, sizeof t - n);
+	return sizeof t - n;
 }
 
 static size_t

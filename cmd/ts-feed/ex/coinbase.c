@@ -111,6 +111,9 @@ cb_book_resync(struct feed *f, struct fsym *s)
 	send_sub(f, "subscribe", "level2", &s, 1);
 }
 
+/* 1 when the key k (a string with its quotes) is the literal lit. */
+#define key_is(k, lit) ((k)->n == sizeof lit + 1 && !memcmp((k)->p + 1, lit, sizeof lit - 1))
+
 static int
 l2_event(struct feed *f, const struct ts_jval *ev, int64_t ts, int64_t rt)
 {
@@ -122,9 +125,20 @@ l2_event(struct feed *f, const struct ts_jval *ev, int64_t ts, int64_t rt)
 	struct fsym *s;
 	int snap;
 
-	if (ts_json_get(ev, "type", &type) || ts_json_get(ev, "product_id", &pid) ||
-	    ts_json_get(ev, "updates", &ups) || ups.type != TS_J_ARR ||
-	    !(p = ts_json_str_raw(&pid, &n)))
+	struct ts_jval k, v;
+	int got = 0;
+
+	/* ev lies in text cb_on_message validated: one fast walk of its members */
+	ts_json_iter(&it, ev);
+	while (ts_json_vnext(&it, &k, &v)) {
+		if (key_is(&k, "type") && !(got & 1))
+			type = v, got |= 1;
+		else if (key_is(&k, "product_id") && !(got & 2))
+			pid = v, got |= 2;
+		else if (key_is(&k, "updates") && !(got & 4))
+			ups = v, got |= 4;
+	}
+	if (got != 7 || ups.type != TS_J_ARR || !(p = ts_json_str_raw(&pid, &n)))
 		return -1;
 	if (ts_json_str_eq(&type, "snapshot"))
 		snap = 1;
@@ -142,11 +156,22 @@ l2_event(struct feed *f, const struct ts_jval *ev, int64_t ts, int64_t rt)
 	else
 		feed_delta_begin(f, s);
 	ts_json_iter(&it, &ups);
-	while (ts_json_next(&it, NULL, &u)) {
+	while (ts_json_vnext(&it, NULL, &u)) {
+		struct ts_jiter it2;
 		enum ts_side sd;
-		if (ts_json_get(&u, "side", &side) || ts_json_get(&u, "price_level", &px) ||
-		    ts_json_get(&u, "new_quantity", &qty) || ts_json_dec(&px, &dpx) ||
-		    ts_json_dec(&qty, &dqty) || dpx.m <= 0)
+		if (u.type != TS_J_OBJ)
+			goto bad;
+		got = 0;
+		ts_json_iter(&it2, &u);
+		while (ts_json_vnext(&it2, &k, &v)) {
+			if (key_is(&k, "side") && !(got & 1))
+				side = v, got |= 1;
+			else if (key_is(&k, "price_level") && !(got & 2))
+				px = v, got |= 2;
+			else if (key_is(&k, "new_quantity") && !(got & 4))
+				qty = v, got |= 4;
+		}
+		if (got != 7 || ts_json_dec(&px, &dpx) || ts_json_dec(&qty, &dqty) || dpx.m <= 0)
 			goto bad;
 		if (ts_json_str_eq(&side, "bid"))
 			sd = TS_BID;
@@ -172,7 +197,8 @@ bad:
 
 struct cb_trade {
 	int64_t id;
-	struct ts_jval v;
+	int got; /* bits of the members found */
+	struct ts_jval pid, px, qty, side, tm;
 };
 
 static int
@@ -187,24 +213,73 @@ trades_event(struct feed *f, const struct ts_jval *ev, int64_t rt)
 {
 	static struct cb_trade *v;
 	static size_t cap;
-	struct ts_jval trades, t, pid, px, qty, side, tm;
+	struct ts_jval trades, t, tid, pid, px, qty, side, tm;
 	struct ts_jiter it;
 	size_t n = 0;
 	int bad = 0;
 
-	if (ts_json_get(ev, "trades", &trades) || trades.type != TS_J_ARR)
+	struct ts_jval k, val;
+	int got;
+
+	got = 0;
+	ts_json_iter(&it, ev);
+	while (ts_json_vnext(&it, &k, &val))
+		if (key_is(&k, "trades")) {
+			trades = val;
+			got = 1;
+			break;
+		}
+	if (!got || trades.type != TS_J_ARR)
 		return -1;
 	/* snapshots come newest first: publish in id order */
 	ts_json_iter(&it, &trades);
-	while (ts_json_next(&it, NULL, &t)) {
+	while (ts_json_vnext(&it, NULL, &t)) {
+		struct ts_jiter it2;
 		int64_t id;
-		if (ts_json_get_i64(&t, "trade_id", &id) < 0) {
+		if (t.type != TS_J_OBJ) {
+			bad = 1;
+			continue;
+		}
+		/* every member in one walk */
+		got = 0;
+		ts_json_iter(&it2, &t);
+		while (ts_json_vnext(&it2, &k, &val)) {
+			int bit;
+			if (key_is(&k, "trade_id"))
+				bit = 1;
+			else if (key_is(&k, "product_id"))
+				bit = 2;
+			else if (key_is(&k, "price"))
+				bit = 4;
+			else if (key_is(&k, "size"))
+				bit = 8;
+			else if (key_is(&k, "side"))
+				bit = 16;
+			else if (key_is(&k, "time"))
+				bit = 32;
+			else
+				continue;
+			if (got & bit)
+				continue; /* the first match wins */
+			got |= bit;
+			switch (bit) {
+			case 1: tid = val; break;
+			case 2: pid = val; break;
+			case 4: px = val; break;
+			case 8: qty = val; break;
+			case 16: side = val; break;
+			default: tm = val; break;
+			}
+		}
+		if (!(got & 1) || ts_json_i64(&tid, &id) < 0) {
 			bad = 1;
 			continue;
 		}
 		ts_xgrow((void **)&v, &cap, n + 1, sizeof *v);
 		v[n].id = id;
-		v[n++].v = t;
+		v[n].got = got;
+		v[n].pid = pid, v[n].px = px, v[n].qty = qty, v[n].side = side, v[n].tm = tm;
+		n++;
 	}
 	if (n > 1)
 		qsort(v, n, sizeof *v, by_id);
@@ -215,14 +290,14 @@ trades_event(struct feed *f, const struct ts_jval *ev, int64_t rt)
 		struct fsym *s;
 		char sd;
 
-		if (ts_json_get(&v[i].v, "product_id", &pid) || !(p = ts_json_str_raw(&pid, &pn)) ||
-		    ts_json_get(&v[i].v, "price", &px) || ts_json_dec(&px, &dpx) ||
-		    ts_json_get(&v[i].v, "size", &qty) || ts_json_dec(&qty, &dqty) ||
-		    ts_json_get(&v[i].v, "side", &side) || ts_json_get(&v[i].v, "time", &tm) ||
+		if (v[i].got != 63 || !(p = ts_json_str_raw(&v[i].pid, &pn)) ||
+		    ts_json_dec(&v[i].px, &dpx) || ts_json_dec(&v[i].qty, &dqty) ||
 		    dpx.m <= 0 || dqty.m <= 0) {
 			bad = 1;
 			continue;
 		}
+		side = v[i].side;
+		tm = v[i].tm;
 		/* Coinbase's side is the maker's: a SELL maker met a buying taker */
 		if (ts_json_str_eq(&side, "SELL"))
 			sd = 'b';
@@ -240,17 +315,31 @@ trades_event(struct feed *f, const struct ts_jval *ev, int64_t rt)
 	return bad ? -1 : 0;
 }
 
+/* Member key of obj from the members recorded (m[0..nm)), or from obj
+ * itself when they were too many to record (nm 0). */
+static int
+get(const struct ts_jval *obj, const struct ts_jmember *m, size_t nm, const char *key,
+    struct ts_jval *out)
+{
+	return nm ? ts_json_mget(m, nm, key, out) : ts_json_get(obj, key, out);
+}
+
 static int
 cb_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 {
+	struct ts_jmember m[16];
 	struct ts_jval msg, ch, seq, evs, ev, ts;
 	struct ts_jiter it;
 	int64_t sn, t;
+	size_t nm;
 	int l2, r = 0;
 
-	if (ts_json_parse(p, n, &msg, NULL) < 0 || msg.type != TS_J_OBJ)
+	/* one validating pass that also splits the top-level object */
+	if (ts_json_parse_obj(p, n, &msg, m, 16, 0, &nm, NULL) < 0 || msg.type != TS_J_OBJ)
 		return -1;
-	if (ts_json_get(&msg, "channel", &ch) < 0) {
+	if (nm == 16)
+		nm = 0; /* more members than recorded: get() reads the object */
+	if (get(&msg, m, nm, "channel", &ch) < 0) {
 		struct ts_jval type;
 		char text[200];
 		if (!ts_json_get(&msg, "type", &type) && ts_json_str_eq(&type, "error")) {
@@ -262,7 +351,7 @@ cb_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 		}
 		return -1;
 	}
-	if (ts_json_get(&msg, "sequence_num", &seq) == 0) {
+	if (get(&msg, m, nm, "sequence_num", &seq) == 0) {
 		if (ts_json_i64(&seq, &sn) < 0)
 			return -1;
 		if (f->conn_seq >= 0 && sn <= f->conn_seq) {
@@ -289,15 +378,15 @@ cb_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 	l2 = ts_json_str_eq(&ch, "l2_data");
 	if (!l2 && !ts_json_str_eq(&ch, "market_trades"))
 		return 0; /* heartbeats, subscriptions, channels we did not ask for */
-	if (ts_json_get(&msg, "events", &evs) || evs.type != TS_J_ARR)
+	if (get(&msg, m, nm, "events", &evs) || evs.type != TS_J_ARR)
 		return -1;
 	t = 0;
-	if (ts_json_get(&msg, "timestamp", &ts) == 0)
+	if (get(&msg, m, nm, "timestamp", &ts) == 0)
 		t = feed_rfc3339(&ts);
 	if (!t)
 		t = rt;
 	ts_json_iter(&it, &evs);
-	while (ts_json_next(&it, NULL, &ev)) {
+	while (ts_json_vnext(&it, NULL, &ev)) {
 		if (ev.type != TS_J_OBJ) {
 			r = -1;
 			continue;
