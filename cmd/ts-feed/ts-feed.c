@@ -975,6 +975,11 @@ main(int argc, char **argv)
 	if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0)
 		info.client_ssl_ca_filepath = "/etc/ssl/certs/ca-certificates.crt";
 	info.timeout_secs = 10;
+	/* lws reads the socket into this buffer: its 4 KiB default means a
+	 * read and a poll for every dozen messages at full rate (measured,
+	 * binance book: 2.2 -> 1.8 CPU s per million messages with 256 KiB;
+	 * the protocol's rx_buffer_size, 4 KiB to 256 KiB, made no difference) */
+	info.pt_serv_buf_size = 256 * 1024;
 	if (!(a->ctx = lws_create_context(&info)))
 		ts_die(TS_EXIT_TEMP, "cannot create the websocket context");
 	a->vh = lws_get_vhost_by_name(a->ctx, "default");
