@@ -793,6 +793,75 @@ test_binance_time_overflow(void)
 	feed_free(&F);
 }
 
+/* The one-pass readers: members in any order, unknown ones, a repeated
+ * one (the first wins), and more members than the adapters record at once
+ * (the slow path must give the same result). */
+static void
+test_member_walks(void)
+{
+	char b[4096], pad[2048];
+	size_t k = 0;
+
+	for (int i = 0; i < 40; i++)
+		k += (size_t)snprintf(pad + k, sizeof pad - k, "\"x%d\":{\"y\":[%d]},", i, i);
+	pad[k] = '\0';
+	setup("binance");
+	load_instruments("binance-exchangeinfo.json");
+	feed_want(&F, "BTC-USDT", CH_TRADES, 1);
+	feed_connected(&F);
+	/* combined stream, the event's members in another order */
+	msg("{\"data\":{\"m\":true,\"q\":\"2\",\"p\":\"1.5\",\"t\":1,\"s\":\"BTCUSDT\",\"e\":\"trade\",\"T\":7},"
+	    "\"stream\":\"btcusdt@trade\"}");
+	CHECK_STR(last_on("trades/binance/BTC-USDT"), "{\"ex\":\"binance\",\"sym\":\"BTC-USDT\","
+	    "\"id\":\"1\",\"px\":1.5,\"qty\":2,\"side\":\"sell\",\"ts\":7000,\"rt\":1000,\"seq\":1}");
+	/* more than 32 members in all: the event is read from its text */
+	snprintf(b, sizeof b, "{\"stream\":\"btcusdt@trade\",%s\"data\":{\"e\":\"trade\",\"s\":\"BTCUSDT\","
+	    "\"t\":2,\"p\":\"1.6\",\"q\":\"3\",\"T\":8,\"m\":false}}", pad);
+	msg(b);
+	CHECK_STR(last_on("trades/binance/BTC-USDT"), "{\"ex\":\"binance\",\"sym\":\"BTC-USDT\","
+	    "\"id\":\"2\",\"px\":1.6,\"qty\":3,\"side\":\"buy\",\"ts\":8000,\"rt\":1000,\"seq\":2}");
+	/* and a raw (not combined) event with as many */
+	snprintf(b, sizeof b, "{%s\"e\":\"trade\",\"s\":\"BTCUSDT\",\"t\":3,\"p\":\"1.7\",\"q\":\"4\","
+	    "\"T\":9,\"m\":false}", pad);
+	msg(b);
+	CHECK(strstr(last_on("trades/binance/BTC-USDT"), "\"id\":\"3\",\"px\":1.7,\"qty\":4,") != NULL);
+	/* invalid JSON deep inside is still refused */
+	msg("{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"t\":4,"
+	    "\"p\":\"1.7\",\"q\":\"4\",\"T\":9,\"m\":false,\"z\":[1,]}}");
+	CHECK_INT(F.malformed, 0 + 1);
+	CHECK_INT(count_on("trades/binance/BTC-USDT", NULL), 3);
+	feed_free(&F);
+
+	setup("coinbase");
+	load_instruments("coinbase-products.json");
+	feed_want(&F, "BTC-USD", CH_TRADES | CH_BOOK, 1);
+	feed_connected(&F);
+	/* members reordered, unknown ones, a repeated price (the first wins) */
+	msg("{\"events\":[{\"updates\":[{\"new_quantity\":\"1\",\"price_level\":\"10\",\"price_level\":\"99\","
+	    "\"side\":\"bid\",\"extra\":{\"side\":\"offer\"}},{\"price_level\":\"11\",\"side\":\"offer\",\"new_quantity\":\"2\"}],"
+	    "\"product_id\":\"BTC-USD\",\"type\":\"snapshot\"}],\"sequence_num\":0,\"channel\":\"l2_data\","
+	    "\"timestamp\":\"2023-02-09T20:32:50Z\"}");
+	CHECK_STR(last_on("book/coinbase/BTC-USD"), "{\"ex\":\"coinbase\",\"sym\":\"BTC-USD\",\"type\":\"snapshot\","
+	    "\"bids\":[[10,1]],\"asks\":[[11,2]],\"ts\":1675974770000000,\"rt\":1000,\"seq\":1}");
+	/* an update lacking new_quantity is malformed */
+	msg(CB_L2(1, "update", "BTC-USD", "{\"side\":\"bid\",\"price_level\":\"10\"}"));
+	CHECK_INT(F.malformed, 1);
+	/* more than 16 top-level members: looked up in the text */
+	snprintf(b, sizeof b, "{%s\"channel\":\"market_trades\",\"sequence_num\":2,\"timestamp\":\"2023-02-09T20:32:50Z\","
+	    "\"events\":[{\"type\":\"update\",\"trades\":[{\"time\":\"2023-02-09T20:19:35.400Z\",\"side\":\"BUY\","
+	    "\"size\":\"0.5\",\"price\":\"100\",\"product_id\":\"BTC-USD\",\"trade_id\":\"7\",\"trade_id\":\"8\"}]}]}", pad);
+	msg(b);
+	CHECK_STR(last_on("trades/coinbase/BTC-USD"), "{\"ex\":\"coinbase\",\"sym\":\"BTC-USD\",\"id\":\"7\","
+	    "\"px\":100,\"qty\":0.5,\"side\":\"sell\",\"ts\":1675973975400000,\"rt\":1000,\"seq\":1}");
+	CHECK_INT(F.malformed, 1);
+	/* a trade without its time is malformed and not published */
+	msg("{\"channel\":\"market_trades\",\"sequence_num\":3,\"events\":[{\"type\":\"update\",\"trades\":["
+	    "{\"trade_id\":\"9\",\"product_id\":\"BTC-USD\",\"price\":\"1\",\"size\":\"1\",\"side\":\"BUY\"}]}]}");
+	CHECK_INT(F.malformed, 2);
+	CHECK_INT(count_on("trades/coinbase/BTC-USD", NULL), 1);
+	feed_free(&F);
+}
+
 int
 main(void)
 {
@@ -808,6 +877,7 @@ main(void)
 	RUN(test_binance_trades_backfill);
 	RUN(test_binance_sync);
 	RUN(test_binance_time_overflow);
+	RUN(test_member_walks);
 	reset_io();
 	free(outs);
 	return DONE();

@@ -602,32 +602,47 @@ bn_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 	if (ts_json_parse_obj(p, n, &msg, m, MAX_MEMBERS, 1, &nm, NULL) < 0 ||
 	    msg.type != TS_J_OBJ)
 		return -1;
-	/* combined streams wrap the event: {"stream":…,"data":{…}} */
-	for (i = 0; i < nm; i++) {
-		if (m[i].depth)
-			continue;
-		if (m[i].key.n == 6 && !memcmp(m[i].key.p, "\"data\"", 6)) {
-			if (!has_data)
-				di = i;
-			has_data = 1;
-		} else if (m[i].key.n == 8 && !memcmp(m[i].key.p, "\"stream\"", 8)) {
-			has_stream = 1;
+	if (nm == MAX_MEMBERS) {
+		/* more members than recorded: walk the text instead */
+		struct ts_jiter it;
+		struct ts_jval k, v;
+		ts_json_iter(&it, &msg);
+		while (ts_json_vnext(&it, &k, &v)) {
+			if (k.n == 6 && !memcmp(k.p, "\"data\"", 6)) {
+				if (!has_data)
+					d = v;
+				has_data = 1;
+			} else if (k.n == 8 && !memcmp(k.p, "\"stream\"", 8)) {
+				has_stream = 1;
+			}
 		}
-	}
-	if (has_stream && has_data) {
-		d = m[di].val;
-		if (d.type != TS_J_OBJ)
+		if (!(has_stream && has_data))
+			d = msg;
+		else if (d.type != TS_J_OBJ)
 			return -1;
-		if (nm < MAX_MEMBERS)
-			read_ev_members(m, di + 1, nm, 1, &x);
-		else
-			read_ev(&d, &x); /* more members than recorded */
+		read_ev(&d, &x);
 	} else {
-		d = msg;
-		if (nm < MAX_MEMBERS)
+		/* combined streams wrap the event: {"stream":…,"data":{…}} */
+		for (i = 0; i < nm; i++) {
+			if (m[i].depth)
+				continue;
+			if (m[i].key.n == 6 && !memcmp(m[i].key.p, "\"data\"", 6)) {
+				if (!has_data)
+					di = i;
+				has_data = 1;
+			} else if (m[i].key.n == 8 && !memcmp(m[i].key.p, "\"stream\"", 8)) {
+				has_stream = 1;
+			}
+		}
+		if (has_stream && has_data) {
+			d = m[di].val;
+			if (d.type != TS_J_OBJ)
+				return -1;
+			read_ev_members(m, di + 1, nm, 1, &x);
+		} else {
+			d = msg;
 			read_ev_members(m, 0, nm, 0, &x);
-		else
-			read_ev(&d, &x);
+		}
 	}
 	if (!(x.has & HAS('e'))) {
 		struct ts_jval id, r;
