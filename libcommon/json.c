@@ -181,13 +181,12 @@ scan_value(const char *p, const char *end, int depth, enum ts_jtype *type,
 	}
 }
 
-int
-ts_json_parse(const char *s, size_t n, struct ts_jval *out, size_t *err)
+/* The end of a top-level parse: the value [p, q) (q NULL when scanning
+ * failed at errp) must be followed by nothing but whitespace. */
+static int
+finish_parse(const char *s, const char *end, const char *p, const char *q,
+    const char *errp, enum ts_jtype t, struct ts_jval *out, size_t *err)
 {
-	const char *end = s + n, *p = ws(s, end), *q, *errp = p;
-	enum ts_jtype t = TS_J_NONE;
-
-	q = scan_value(p, end, 0, &t, &errp);
 	if (q && ws(q, end) != end) {
 		errp = ws(q, end);
 		q = NULL;
@@ -201,6 +200,16 @@ ts_json_parse(const char *s, size_t n, struct ts_jval *out, size_t *err)
 	out->n = (size_t)(q - p);
 	out->type = t;
 	return 0;
+}
+
+int
+ts_json_parse(const char *s, size_t n, struct ts_jval *out, size_t *err)
+{
+	const char *end = s + n, *p = ws(s, end), *q, *errp = p;
+	enum ts_jtype t = TS_J_NONE;
+
+	q = scan_value(p, end, 0, &t, &errp);
+	return finish_parse(s, end, p, q, errp, t, out, err);
 }
 
 void
@@ -435,18 +444,8 @@ ts_json_parse_obj(const char *s, size_t n, struct ts_jval *out,
 	if (p >= end || *p != '{')
 		return ts_json_parse(s, n, out, err);
 	q = scan_obj_rec(p, end, 0, &r, &errp);
-	if (q && ws(q, end) != end) {
-		errp = ws(q, end);
-		q = NULL;
-	}
-	if (!q) {
-		if (err)
-			*err = (size_t)(errp - s);
+	if (finish_parse(s, end, p, q, errp, TS_J_OBJ, out, err) < 0)
 		return -1;
-	}
-	out->p = p;
-	out->n = (size_t)(q - p);
-	out->type = TS_J_OBJ;
 	*nm = r.count;
 	return 0;
 }
