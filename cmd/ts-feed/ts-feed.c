@@ -21,6 +21,7 @@
 #include "msg.h"
 #include "tm.h"
 #include "topic.h"
+#include "wsc.h"
 
 static const char usage[] =
 "usage: ts-feed [-B ENDPOINT] [--stdout] [--url WSBASE] [--rest RESTBASE]\n"
@@ -66,7 +67,7 @@ struct outmsg {
 	size_t n;
 };
 
-enum { C_IDLE, C_CONNECTING, C_OPEN, C_CLOSING };
+enum { C_IDLE, C_CONNECTING, C_OPEN };
 
 struct rreq {
 	CURL *h;
@@ -84,13 +85,14 @@ struct app {
 	struct base ws, rest;
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
-	/* the websocket connection */
-	struct lws *wsi;
-	int cstate, reconnect_now, attempts;
+	/* the websocket connection: ours (wsc.c); lws polls its socket
+	 * through sockwsi, a dup of it adopted as a raw descriptor */
+	struct wsc w;
+	struct lws *sockwsi;
+	int sockfd;         /* w.fd when sockwsi was made */
+	int cstate, attempts;
 	int64_t last_rx, opened_at, watchdog_us;
-	uint64_t rx_count, rx_seen; /* frames received, and at the last watchdog */
-	char *rx;
-	size_t rxlen, rxcap;
+	uint64_t rx_seen;   /* w.frames at the last watchdog */
 	struct outmsg *q;
 	size_t nq, capq, qhead;
 	double tokens;
@@ -201,6 +203,32 @@ emit(void *ctx, const char *topic, const char *json, size_t n)
 /* the websocket */
 
 static void schedule_connect(struct app *a, int64_t delay_us);
+static void on_send_timer(lws_sorted_usec_list_t *sul);
+
+/* Keep lws polling the connection's socket: a new socket is adopted (a dup,
+ * which lws closes), an old one dropped, output asked for when wanted. */
+static void
+sync_sock(struct app *a)
+{
+	if (a->sockwsi && a->sockfd != a->w.fd) {
+		lws_set_timeout(a->sockwsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		a->sockwsi = NULL;
+	}
+	if (!a->sockwsi && a->w.fd >= 0) {
+		lws_sock_file_fd_type u;
+		if ((u.filefd = dup(a->w.fd)) < 0 ||
+		    !(a->sockwsi = lws_adopt_descriptor_vhost(a->vh, LWS_ADOPT_RAW_FILE_DESC, u,
+		    "ts-feed-ws", NULL))) {
+			if (u.filefd >= 0)
+				close(u.filefd);
+			wsc_close(&a->w, "cannot watch the socket in the event loop");
+			return;
+		}
+		a->sockfd = a->w.fd;
+	}
+	if (a->sockwsi && wsc_want_write(&a->w))
+		lws_callback_on_writable(a->sockwsi);
+}
 
 static void
 queue_clear(struct app *a)
@@ -208,6 +236,33 @@ queue_clear(struct app *a)
 	for (size_t i = a->qhead; i < a->nq; i++)
 		free(a->q[i].p);
 	a->nq = a->qhead = 0;
+}
+
+/* Send what is queued as fast as the exchange's message rate limit allows. */
+static void
+pump_sends(struct app *a)
+{
+	while (a->cstate == C_OPEN && a->qhead < a->nq) {
+		int64_t now = ts_mono_us();
+		struct outmsg *m;
+		a->tokens += (double)(now - a->tok_t) * a->ex->ws_msgs_per_sec / 1e6;
+		if (a->tokens > a->ex->ws_msgs_per_sec)
+			a->tokens = a->ex->ws_msgs_per_sec;
+		a->tok_t = now;
+		if (a->tokens < 1) {
+			lws_sul_schedule(a->ctx, 0, &a->sul_send, on_send_timer,
+			    (lws_usec_t)((1 - a->tokens) * 1e6 / a->ex->ws_msgs_per_sec) + 1000);
+			break;
+		}
+		a->tokens -= 1;
+		m = &a->q[a->qhead++];
+		ts_debug("sending %.*s", (int)m->n, m->p);
+		wsc_send_text(&a->w, m->p, m->n); /* a failure comes back as ws_closed */
+		free(m->p);
+	}
+	if (a->qhead >= a->nq)
+		a->qhead = a->nq = 0;
+	sync_sock(a);
 }
 
 static void
@@ -218,44 +273,16 @@ ws_send(void *ctx, const char *text, size_t n)
 	if (a->cstate != C_OPEN)
 		return; /* on_connect sends everything wanted again */
 	ts_xgrow((void **)&a->q, &a->capq, a->nq + 1, sizeof *a->q);
-	a->q[a->nq].p = ts_xmalloc(LWS_PRE + n);
-	memcpy(a->q[a->nq].p + LWS_PRE, text, n);
+	a->q[a->nq].p = ts_xmalloc(n);
+	memcpy(a->q[a->nq].p, text, n);
 	a->q[a->nq++].n = n;
-	lws_callback_on_writable(a->wsi);
+	pump_sends(a);
 }
 
 static void
 on_send_timer(lws_sorted_usec_list_t *sul)
 {
-	struct app *a = lws_container_of(sul, struct app, sul_send);
-
-	if (a->cstate == C_OPEN && a->qhead < a->nq)
-		lws_callback_on_writable(a->wsi);
-}
-
-static void
-begin_close(struct app *a, const char *reason, int now)
-{
-	if (a->cstate == C_OPEN || a->cstate == C_CONNECTING) {
-		int was_open = a->cstate == C_OPEN;
-		a->cstate = C_CLOSING;
-		a->reconnect_now = now;
-		if (was_open)
-			feed_disconnected(&a->f, reason);
-		queue_clear(a);
-		lws_callback_on_writable(a->wsi);
-		lws_set_timeout(a->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-	}
-}
-
-static void
-reconnect(void *ctx, const char *reason, int now)
-{
-	struct app *a = ctx;
-
-	if (a->cstate == C_OPEN)
-		ts_info("reconnecting to '%s': %s", a->ws.text, reason);
-	begin_close(a, reason, now);
+	pump_sends(lws_container_of(sul, struct app, sul_send));
 }
 
 static int64_t
@@ -270,30 +297,33 @@ backoff_us(struct app *a)
 	return d / 2 + (int64_t)((double)(d / 2) * ((double)rand() / RAND_MAX));
 }
 
-/* The connection is gone (closed or never made): try again later. */
+/* Close the connection; now: connect again at once, not after a backoff. */
 static void
-conn_gone(struct app *a, const char *why)
+begin_close(struct app *a, const char *reason, int now)
 {
-	int now = a->reconnect_now;
+	if (a->cstate == C_IDLE)
+		return;
+	wsc_close(&a->w, reason); /* ws_closed does the rest */
+	if (now && !stopping) {
+		lws_sul_schedule(a->ctx, 0, &a->sul_reconnect, NULL, LWS_SET_TIMER_USEC_CANCEL);
+		schedule_connect(a, 10000);
+	}
+	sync_sock(a);
+}
+
+static void
+reconnect(void *ctx, const char *reason, int now)
+{
+	struct app *a = ctx;
 
 	if (a->cstate == C_OPEN)
-		feed_disconnected(&a->f, why);
-	a->cstate = C_IDLE;
-	a->wsi = NULL;
-	a->rxlen = 0;
-	a->reconnect_now = 0;
-	queue_clear(a);
-	lws_sul_schedule(a->ctx, 0, &a->sul_maxconn, NULL, LWS_SET_TIMER_USEC_CANCEL);
-	if (stopping)
-		return;
-	schedule_connect(a, now ? 10000 : backoff_us(a));
+		ts_info("reconnecting to '%s': %s", a->ws.text, reason);
+	begin_close(a, reason, now);
 }
 
 static void
 do_connect(struct app *a)
 {
-	struct lws_client_connect_info ci;
-
 	if (a->cstate != C_IDLE || stopping)
 		return;
 	if (!feed_any_wanted(&a->f)) {
@@ -301,25 +331,10 @@ do_connect(struct app *a)
 		return; /* nothing runs that nobody is listening to */
 	}
 	a->ex->ws_path(&a->f, a->path, sizeof a->path);
-	memset(&ci, 0, sizeof ci);
-	ci.context = a->ctx;
-	ci.address = a->ws.host;
-	ci.port = a->ws.port;
-	ci.path = a->path;
-	ci.host = a->ws.host;
-	ci.origin = a->ws.host;
-	ci.ssl_connection = a->ws.tls ? LCCSCF_USE_SSL : 0;
-	ci.local_protocol_name = "ts-feed";
-	ci.ietf_version_or_minus_one = -1;
-	ci.pwsi = &a->wsi;
 	a->cstate = C_CONNECTING;
 	ts_debug("connecting to '%s%s'", a->ws.text, a->path);
-	if (!lws_client_connect_via_info(&ci)) {
-		ts_warn("cannot connect to '%s': no connection could be started", a->ws.text);
-		a->cstate = C_IDLE;
-		a->wsi = NULL;
-		schedule_connect(a, backoff_us(a));
-	}
+	wsc_connect(&a->w, a->ws.host, a->ws.port, a->ws.tls, a->path);
+	sync_sock(a);
 }
 
 static void
@@ -348,10 +363,10 @@ on_watchdog(lws_sorted_usec_list_t *sul)
 	struct app *a = lws_container_of(sul, struct app, sul_watchdog);
 	int64_t now = ts_mono_us();
 
-	/* receiving counts frames; the time of the last is taken here, a
-	 * clock read every 250 ms instead of one per frame */
-	if (a->rx_count != a->rx_seen) {
-		a->rx_seen = a->rx_count;
+	/* every frame counts, pings too; the time of the last is taken
+	 * here, a clock read every 250 ms instead of one per frame */
+	if (a->w.frames != a->rx_seen) {
+		a->rx_seen = a->w.frames;
 		a->last_rx = now;
 	}
 	if (a->cstate == C_OPEN && now - a->last_rx > a->watchdog_us) {
@@ -385,119 +400,87 @@ mono_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+static void
+ws_open(void *ctx)
+{
+	struct app *a = ctx;
+
+	a->cstate = C_OPEN;
+	a->last_rx = a->opened_at = ts_mono_us();
+	a->tokens = a->ex->ws_msgs_per_sec;
+	a->tok_t = a->opened_at;
+	ts_info("connected to '%s'", a->ws.text);
+	feed_connected(&a->f);
+	if (a->ex->max_conn_us)
+		lws_sul_schedule(a->ctx, 0, &a->sul_maxconn, on_maxconn, a->ex->max_conn_us);
+}
+
+static void
+ws_message(void *ctx, const char *p, size_t n, int binary)
+{
+	struct app *a = ctx;
+	int64_t t0;
+	int sample;
+
+	if (binary) {
+		feed_malformed(&a->f, "binary frame", "", 0);
+		return;
+	}
+	a->attempts = 0; /* data flows: the next failure starts backoff afresh */
+	/* --stats samples the latency of one message in 8: two clock reads a
+	 * message would cost more than the rest of the bookkeeping */
+	sample = a->stats && (a->f.msgs & 7) == 0;
+	t0 = sample ? mono_ns() : 0;
+	feed_message(&a->f, p, n, ts_now_us());
+	if (sample)
+		record_latency(a, mono_ns() - t0);
+}
+
+/* The connection is gone (closed, failed, or never made): try again later. */
+static void
+ws_closed(void *ctx, const char *why, int was_open)
+{
+	struct app *a = ctx;
+
+	if (was_open) {
+		if (!stopping)
+			ts_warn("lost '%s': %s", a->ws.text, why);
+		feed_disconnected(&a->f, why);
+	} else if (!stopping) {
+		ts_warn("cannot connect to '%s': %s", a->ws.text, why);
+		feed_status(&a->f, "reconnecting", "connect_failed", why);
+	}
+	a->cstate = C_IDLE;
+	queue_clear(a);
+	lws_sul_schedule(a->ctx, 0, &a->sul_maxconn, NULL, LWS_SET_TIMER_USEC_CANCEL);
+	lws_sul_schedule(a->ctx, 0, &a->sul_send, NULL, LWS_SET_TIMER_USEC_CANCEL);
+	if (!stopping)
+		schedule_connect(a, backoff_us(a));
+}
+
 static int
-on_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+on_sock(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct app *a = &A;
 
-	(void)user;
+	(void)user, (void)in, (void)len;
 	switch (reason) {
-	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		if (wsi != a->wsi)
-			break;
-		a->cstate = C_OPEN;
-		a->last_rx = a->opened_at = ts_mono_us();
-		a->tokens = a->ex->ws_msgs_per_sec;
-		a->tok_t = a->opened_at;
-		ts_info("connected to '%s'", a->ws.text);
-		feed_connected(&a->f);
-		if (a->ex->max_conn_us)
-			lws_sul_schedule(a->ctx, 0, &a->sul_maxconn, on_maxconn, a->ex->max_conn_us);
+	case LWS_CALLBACK_RAW_RX_FILE:
+	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+		if (wsi != a->sockwsi)
+			return -1; /* a socket already given up */
+		wsc_io(&a->w);
+		sync_sock(a);
 		break;
-	case LWS_CALLBACK_CLIENT_RECEIVE: {
-		int64_t t0;
-		int sample;
-		const char *msg;
-		size_t mlen;
-		if (wsi != a->wsi || a->cstate != C_OPEN)
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		if (wsi != a->sockwsi)
 			break;
-		a->rx_count++;
-		if (a->rxlen + len > (size_t)64 << 20) {
-			ts_warn("message from '%s' larger than 64 MiB; reconnecting", a->ws.text);
-			begin_close(a, "message too large", 0);
-			break;
-		}
-		if (a->rxlen == 0 && lws_is_final_fragment(wsi) &&
-		    !lws_remaining_packet_payload(wsi)) {
-			/* the whole message in one piece (the usual case): read
-			 * it where lws put it, without a copy */
-			msg = in;
-			mlen = len;
-		} else {
-			ts_xgrow((void **)&a->rx, &a->rxcap, a->rxlen + len + 1, 1);
-			memcpy(a->rx + a->rxlen, in, len);
-			a->rxlen += len;
-			if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
-				break;
-			msg = a->rx;
-			mlen = a->rxlen;
-		}
-		if (lws_frame_is_binary(wsi)) {
-			feed_malformed(&a->f, "binary frame", "", 0);
-			a->rxlen = 0;
-			break;
-		}
-		a->attempts = 0; /* data flows: the next failure starts backoff afresh */
-		/* --stats samples the latency of one message in 8: two clock
-		 * reads a message would cost more than the rest of the bookkeeping */
-		sample = a->stats && (a->f.msgs & 7) == 0;
-		t0 = sample ? mono_ns() : 0;
-		feed_message(&a->f, msg, mlen, ts_now_us());
-		if (sample)
-			record_latency(a, mono_ns() - t0);
-		a->rxlen = 0;
-		break;
-	}
-	case LWS_CALLBACK_CLIENT_WRITEABLE: {
-		int64_t now;
-		struct outmsg *m;
-		if (wsi != a->wsi || a->cstate == C_CLOSING)
-			return -1;
-		if (a->qhead >= a->nq)
-			break;
-		now = ts_mono_us();
-		a->tokens += (double)(now - a->tok_t) * a->ex->ws_msgs_per_sec / 1e6;
-		if (a->tokens > a->ex->ws_msgs_per_sec)
-			a->tokens = a->ex->ws_msgs_per_sec;
-		a->tok_t = now;
-		if (a->tokens < 1) {
-			/* the exchange's message rate limit: wait for a token */
-			lws_sul_schedule(a->ctx, 0, &a->sul_send, on_send_timer,
-			    (lws_usec_t)((1 - a->tokens) * 1e6 / a->ex->ws_msgs_per_sec) + 1000);
-			break;
-		}
-		a->tokens -= 1;
-		m = &a->q[a->qhead++];
-		ts_debug("sending %.*s", (int)m->n, m->p + LWS_PRE);
-		if (lws_write(wsi, (unsigned char *)m->p + LWS_PRE, m->n, LWS_WRITE_TEXT) < (int)m->n) {
-			free(m->p);
-			return -1;
-		}
-		free(m->p);
-		if (a->qhead >= a->nq)
-			a->qhead = a->nq = 0;
-		else
-			lws_callback_on_writable(wsi);
-		break;
-	}
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		if (wsi != a->wsi && a->wsi)
-			break;
-		ts_warn("cannot connect to '%s': %s", a->ws.text,
-		    in ? (const char *)in : "connection failed");
-		feed_status(&a->f, "reconnecting", "connect_failed", in ? (const char *)in : NULL);
-		conn_gone(a, "connect failed");
-		break;
-	case LWS_CALLBACK_CLIENT_CLOSED:
-		if (wsi != a->wsi)
-			break;
-		if (a->cstate == C_OPEN && !stopping)
-			ts_warn("'%s' closed the connection", a->ws.text);
-		conn_gone(a, "closed by peer");
-		break;
-	case LWS_CALLBACK_WSI_DESTROY:
-		if (wsi == a->wsi && a->cstate != C_IDLE)
-			conn_gone(a, "connection destroyed");
+		/* lws gave up on it (hang-up or error): find out why */
+		a->sockwsi = NULL;
+		wsc_io(&a->w);
+		if (a->w.fd == a->sockfd && a->w.state != WSC_IDLE)
+			wsc_close(&a->w, "the connection hung up");
+		sync_sock(a);
 		break;
 	default:
 		break;
@@ -727,6 +710,10 @@ on_flush_timer(lws_sorted_usec_list_t *sul)
 	} else {
 		drain_bus(a);
 	}
+	if (a->w.state != WSC_IDLE && a->w.state != WSC_OPEN) {
+		wsc_tick(&a->w, ts_mono_us()); /* name lookups, connect timeouts */
+		sync_sock(a);
+	}
 	if (stopping)
 		lws_cancel_service(a->ctx);
 	lws_sul_schedule(a->ctx, 0, &a->sul_flush, on_flush_timer, 20000);
@@ -878,11 +865,12 @@ main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	static const struct lws_protocols protocols[] = {
-		{ "ts-feed", on_ws, 0, 65536, 0, NULL, 0 },
+		{ "ts-feed-ws", on_sock, 0, 0, 0, NULL, 0 },
 		{ "ts-feed-bus", on_raw, 0, 0, 0, NULL, 0 },
 		{ NULL, NULL, 0, 0, 0, NULL, 0 },
 	};
 	struct feed_ops ops = { &A, emit, ws_send, rest_get, reconnect };
+	struct wsc_cb wcb = { &A, ws_open, ws_message, ws_closed };
 	struct lws_context_creation_info info;
 	struct sigaction sa;
 	struct app *a = &A;
@@ -952,6 +940,7 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	feed_init(&a->f, a->ex, &ops);
+	wsc_init(&a->w, &wcb);
 	if (!a->to_stdout) {
 		struct ts_bus_ep ep;
 		int one = 1;
@@ -984,15 +973,7 @@ main(int argc, char **argv)
 	info.protocols = protocols;
 	info.gid = (gid_t)-1;
 	info.uid = (uid_t)-1;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0)
-		info.client_ssl_ca_filepath = "/etc/ssl/certs/ca-certificates.crt";
-	info.timeout_secs = 10;
-	/* lws reads the socket into this buffer: its 4 KiB default means a
-	 * read and a poll for every dozen messages at full rate (measured,
-	 * binance book: 2.2 -> 1.8 CPU s per million messages with 256 KiB;
-	 * the protocol's rx_buffer_size, 4 KiB to 256 KiB, made no difference) */
-	info.pt_serv_buf_size = 256 * 1024;
+	/* lws is the event loop only: the websocket and its TLS are wsc.c's */
 	if (!(a->ctx = lws_create_context(&info)))
 		ts_die(TS_EXIT_TEMP, "cannot create the websocket context");
 	a->vh = lws_get_vhost_by_name(a->ctx, "default");
@@ -1022,7 +1003,8 @@ main(int argc, char **argv)
 
 	if (a->stats)
 		print_stats(a);
-	lws_context_destroy(a->ctx); /* closes the connection: books reset */
+	wsc_close(&a->w, "stopping"); /* books reset */
+	lws_context_destroy(a->ctx);
 	feed_status(&a->f, "stopped", NULL, NULL);
 	if (a->to_stdout)
 		fflush(stdout);
@@ -1048,7 +1030,7 @@ main(int argc, char **argv)
 	}
 	queue_clear(a);
 	free(a->q);
-	free(a->rx);
+	wsc_free(&a->w);
 	ts_map_clear(&a->pinned);
 	feed_free(&a->f);
 	return 0;
