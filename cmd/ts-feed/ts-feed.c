@@ -431,7 +431,7 @@ ws_message(void *ctx, const char *p, size_t n, int binary)
 	 * message would cost more than the rest of the bookkeeping */
 	sample = a->stats && (a->f.msgs & 7) == 0;
 	t0 = sample ? mono_ns() : 0;
-	feed_message(&a->f, p, n, ts_now_us());
+	feed_message(&a->f, p, n, a->w.rx_at);
 	if (sample)
 		record_latency(a, mono_ns() - t0);
 }

@@ -471,6 +471,7 @@ rx(struct wsc *w)
 		}
 	}
 	w->rlen += (size_t)r;
+	w->rx_at = ts_now_us(); /* one clock read for all the messages read */
 	return r;
 }
 

@@ -53,6 +53,8 @@ struct wsc {
 	int mop;                   /* its opcode, 0 when none */
 	unsigned gen;              /* bumped by every teardown */
 	uint64_t frames;           /* frames received, pings and pongs too */
+	int64_t rx_at;             /* wall-clock µs of the last read: the
+	                            * receive time of every message in it */
 	size_t max_msg;            /* largest message accepted */
 };
 
