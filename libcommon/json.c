@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *
+static inline const char *
 ws(const char *p, const char *end)
 {
+	if (p < end && (unsigned char)*p > ' ')
+		return p; /* the usual case: compact text */
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	return p;
@@ -35,14 +37,48 @@ static const unsigned char str_stop[256] = {
 	['"'] = 1, ['\\'] = 1,
 };
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR 1
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+/* The high bit of each byte of x that is '"', '\\' or below 0x20 (exact
+ * for the lowest such byte, which is all a scan needs: the borrows of
+ * these tricks only mark bytes above a true one). */
+static inline uint64_t
+str_stops8(const char *p)
+{
+	uint64_t x, q, b;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ONES * '"');
+	b = x ^ (ONES * '\\');
+	return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((x - ONES * 0x20) & ~x)) & HIGHS;
+}
+#endif
+
+/* The first byte at or after p that str_stop marks, or end. */
+static inline const char *
+str_find_stop(const char *p, const char *end)
+{
+#ifdef SWAR
+	while (end - p >= 8) {
+		uint64_t m = str_stops8(p);
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && !str_stop[(unsigned char)*p])
+		p++;
+	return p;
+}
+
 /* p at the opening quote; returns the byte after the closing quote or NULL */
 static const char *
 scan_string(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
+	for (p++; (p = str_find_stop(p, end)) < end; p++) {
 		unsigned char c = (unsigned char)*p;
-		if (!str_stop[c])
-			continue;
 		if (c == '"')
 			return p + 1;
 		if (c < 0x20)
@@ -281,9 +317,7 @@ static const unsigned char skip_stop[256] = {
 static const char *
 skip_string(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
-		if (!str_stop[(unsigned char)*p])
-			continue;
+	for (p++; (p = str_find_stop(p, end)) < end; p++) {
 		if (*p == '"')
 			return p + 1;
 		if (*p == '\\')
@@ -369,6 +403,170 @@ ts_json_vnext(struct ts_jiter *it, struct ts_jval *key, struct ts_jval *val)
 		p = ws(p + 1, it->end);
 	it->p = p;
 	return 1;
+}
+
+/* The pull reader. */
+
+int
+ts_jrd_peek(struct ts_jrd *r)
+{
+	r->p = ws(r->p, r->end);
+	return r->p < r->end ? (unsigned char)*r->p : 0;
+}
+
+int
+ts_jrd_open(struct ts_jrd *r, char open)
+{
+	const char *p = ws(r->p, r->end);
+
+	if (p >= r->end || *p != open || r->depth >= TS_JSON_MAX_DEPTH)
+		return -1;
+	p = ws(p + 1, r->end);
+	if (p < r->end && *p == (open == '{' ? '}' : ']')) {
+		r->p = p + 1;
+		return 0;
+	}
+	r->p = p;
+	r->depth++;
+	return 1;
+}
+
+int
+ts_jrd_sep(struct ts_jrd *r, char close)
+{
+	const char *p = ws(r->p, r->end);
+
+	if (p >= r->end)
+		return -1;
+	r->p = p + 1;
+	if (*p == ',')
+		return 1;
+	if (*p == close) {
+		r->depth--;
+		return 0;
+	}
+	return -1;
+}
+
+int
+ts_jrd_str(struct ts_jrd *r, struct ts_jval *v)
+{
+	const char *p = ws(r->p, r->end), *q;
+
+	if (p >= r->end || *p != '"' || !(q = scan_string(p, r->end)))
+		return -1;
+	v->p = p;
+	v->n = (size_t)(q - p);
+	v->type = TS_J_STR;
+	r->p = q;
+	return 0;
+}
+
+int
+ts_jrd_key(struct ts_jrd *r, struct ts_jval *k)
+{
+	const char *p = ws(r->p, r->end);
+
+	/* one-letter keys (Binance's) without the general scan */
+	if (r->end - p >= 4 && p[0] == '"' && p[2] == '"' && !str_stop[(unsigned char)p[1]]) {
+		k->p = p;
+		k->n = 3;
+		k->type = TS_J_STR;
+		r->p = p + 3;
+	} else if (ts_jrd_str(r, k) < 0) {
+		return -1;
+	}
+	p = ws(r->p, r->end);
+	if (p >= r->end || *p != ':')
+		return -1;
+	r->p = p + 1;
+	return 0;
+}
+
+int
+ts_jrd_value(struct ts_jrd *r, struct ts_jval *v)
+{
+	const char *p = ws(r->p, r->end), *q, *errp;
+	enum ts_jtype t;
+
+	if (!(q = scan_value(p, r->end, r->depth, &t, &errp)))
+		return -1;
+	v->p = p;
+	v->n = (size_t)(q - p);
+	v->type = t;
+	r->p = q;
+	return 0;
+}
+
+int
+ts_jrd_dec_str(struct ts_jrd *r, struct ts_dec *d)
+{
+	const char *p = ws(r->p, r->end), *end = r->end, *s, *ds, *q;
+	uint64_t m = 0;
+	int neg = 0;
+	size_t nd, frac = 0;
+
+	if (p >= end || *p != '"')
+		return -1;
+	s = ++p;
+	/* the usual plain form, parsed as it is read */
+	if (p < end && *p == '-')
+		neg = 1, p++;
+	for (ds = p; p < end && isdig(*p); p++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	nd = (size_t)(p - ds);
+	if (p < end && *p == '.') {
+		const char *fs = ++p;
+		for (; p < end && isdig(*p); p++)
+			m = m * 10 + (uint64_t)(*p - '0');
+		frac = (size_t)(p - fs);
+		if (!frac)
+			nd = 0; /* "1." is malformed: let the general parse say so */
+	}
+	if (p < end && *p == '"' && nd && nd + frac <= 18 && (nd == 1 || *ds != '0')) {
+		d->m = neg ? -(int64_t)m : (int64_t)m;
+		d->scale = (int32_t)frac;
+		r->p = p + 1;
+		return 0;
+	}
+	/* anything else: the whole string, then ts_dec_parse's rules */
+	if (!(q = scan_string(s - 1, end)) || memchr(s, '\\', (size_t)(q - 1 - s)) ||
+	    ts_dec_parse(s, (size_t)(q - 1 - s), d) < 0)
+		return -1;
+	r->p = q;
+	return 0;
+}
+
+int
+ts_jrd_int(struct ts_jrd *r, int64_t *v)
+{
+	const char *p = ws(r->p, r->end), *end = r->end, *i;
+	uint64_t u = 0;
+
+	/* -?(0|[1-9][0-9]*) not followed by a fraction or an exponent */
+	i = p < end && *p == '-' ? p + 1 : p;
+	if (i >= end || !isdig(*i))
+		return -1;
+	if (*i == '0') {
+		r->p = i + 1;
+	} else {
+		const char *c = i;
+		for (; c < end && isdig(*c); c++)
+			u = u * 10 + (uint64_t)(*c - '0');
+		if (c - i > 19 || u > (uint64_t)INT64_MAX)
+			return -1; /* 19 digits cannot wrap a uint64_t */
+		r->p = c;
+	}
+	if (r->p < end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E' || isdig(*r->p)))
+		return -1;
+	*v = *p == '-' ? -(int64_t)u : (int64_t)u;
+	return 0;
+}
+
+int
+ts_jrd_end(struct ts_jrd *r)
+{
+	return ws(r->p, r->end) == r->end ? 0 : -1;
 }
 
 struct rec {

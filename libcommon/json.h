@@ -85,6 +85,43 @@ int ts_json_mget(const struct ts_jmember *m, size_t n, const char *key, struct t
  * returns is unspecified. */
 int ts_json_vnext(struct ts_jiter *it, struct ts_jval *key, struct ts_jval *val);
 
+/* A validating pull reader for hot paths that expect one shape of message:
+ * the caller walks the text once, in order, reading what it needs as it
+ * goes, and everything consumed is validated as ts_json_parse would. A
+ * return of -1 means malformed text or another shape than asked for (the
+ * caller then falls back to a general path); r->p is unspecified after. */
+struct ts_jrd {
+	const char *p, *end;
+	int depth; /* containers open, for TS_JSON_MAX_DEPTH */
+};
+static inline void ts_jrd_init(struct ts_jrd *r, const char *s, size_t n)
+{
+	r->p = s;
+	r->end = s + n;
+	r->depth = 0;
+}
+/* '{' or '[' (open): 1 when a member or element follows, 0 when the
+ * container was empty (its close consumed), -1 when another byte is next. */
+int ts_jrd_open(struct ts_jrd *r, char open);
+/* After a member or element: 1 when ',' (another follows), 0 when the
+ * close byte was consumed, -1 otherwise. */
+int ts_jrd_sep(struct ts_jrd *r, char close);
+/* A member's key (with its quotes) and the ':' after it. */
+int ts_jrd_key(struct ts_jrd *r, struct ts_jval *k);
+/* Any value, validated (nested ones too). */
+int ts_jrd_value(struct ts_jrd *r, struct ts_jval *v);
+/* A string (with its quotes); escapes are validated and left as they are. */
+int ts_jrd_str(struct ts_jrd *r, struct ts_jval *v);
+/* A string holding a decimal (ts_dec_parse's grammar), e.g. "0.01000";
+ * -1 for any other value. */
+int ts_jrd_dec_str(struct ts_jrd *r, struct ts_dec *d);
+/* A number that is an integer (no fraction or exponent) fitting int64. */
+int ts_jrd_int(struct ts_jrd *r, int64_t *v);
+/* Nothing but whitespace left: 0, or -1. */
+int ts_jrd_end(struct ts_jrd *r);
+/* The byte after whitespace at the reader (0 at the end), not consumed. */
+int ts_jrd_peek(struct ts_jrd *r);
+
 /* Convenience: member `key` read as the given type; -1 when missing too. */
 int ts_json_get_dec(const struct ts_jval *obj, const char *key, struct ts_dec *out);
 int ts_json_get_i64(const struct ts_jval *obj, const char *key, int64_t *out);

@@ -367,6 +367,29 @@ buffer_event(struct bn_sym *b, const struct ts_jval *d)
 	b->evn[b->nev++] = d->n;
 }
 
+/* Where a depth update of s goes before its levels are applied: 1 apply,
+ * 0 not (buffered, stale, or a gap that started a resync). */
+static int
+depth_wanted(struct feed *f, struct fsym *s, const struct ts_jval *d, const struct depth *e)
+{
+	if (s->bstate == BOOK_SYNCING) {
+		buffer_event(bs(s), d);
+		return 0;
+	}
+	if (s->bstate != BOOK_LIVE)
+		return 0;
+	if (e->last <= s->book_id)
+		return 0; /* older than the book, or sent twice */
+	if (e->first > s->book_id + 1) {
+		char why[96];
+		snprintf(why, sizeof why, "gap: update %lld after %lld",
+		    (long long)e->first, (long long)s->book_id);
+		feed_book_resync(f, s, why);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 on_depth(struct feed *f, struct fsym *s, const struct ts_jval *d, const struct ev *x,
     int64_t rt)
@@ -375,21 +398,8 @@ on_depth(struct feed *f, struct fsym *s, const struct ts_jval *d, const struct e
 
 	if (depth_of(x, &e) < 0)
 		return -1;
-	if (s->bstate == BOOK_SYNCING) {
-		buffer_event(bs(s), d);
+	if (!depth_wanted(f, s, d, &e))
 		return 0;
-	}
-	if (s->bstate != BOOK_LIVE)
-		return 0;
-	if (e.last <= s->book_id)
-		return 0; /* older than the book, or sent twice */
-	if (e.first > s->book_id + 1) {
-		char why[96];
-		snprintf(why, sizeof why, "gap: update %lld after %lld",
-		    (long long)e.first, (long long)s->book_id);
-		feed_book_resync(f, s, why);
-		return 0;
-	}
 	feed_delta_begin(f, s);
 	if (apply_side(f, s, &e.b, TS_BID) < 0 || apply_side(f, s, &e.a, TS_ASK) < 0) {
 		f->in_delta = 0;
@@ -399,6 +409,144 @@ on_depth(struct feed *f, struct fsym *s, const struct ts_jval *d, const struct e
 	s->book_id = e.last;
 	feed_delta_end(f, s, e.ts ? e.ts : rt, rt);
 	return 0;
+}
+
+/* The hot path: the usual depth update of a combined stream,
+ * {"stream":"…","data":{"e":"depthUpdate","E":…,"s":"…","U":…,"u":…,
+ * "b":[["px","qty"],…],"a":[…]}}, read and validated in one pass before
+ * anything is applied. Any other shape (another event, an unknown,
+ * repeated or differently typed member, a level that bn_on_message would
+ * find malformed, more levels than FAST_LEVELS) returns 0 untouched and
+ * the general path reads the message, so what this accepts it handles
+ * exactly as that path would. Otherwise 1, with *ret what
+ * bn_on_message returns. */
+#define FAST_LEVELS 1024
+static struct ts_level fast_lv[FAST_LEVELS];
+
+/* [["px","qty"],…] into fast_lv from *nlv on; 0, or -1. */
+static int
+fast_levels(struct ts_jrd *r, size_t *nlv)
+{
+	int more = ts_jrd_open(r, '[');
+
+	while (more == 1) {
+		struct ts_level *l = &fast_lv[*nlv];
+		if (*nlv >= FAST_LEVELS || ts_jrd_open(r, '[') != 1 ||
+		    ts_jrd_dec_str(r, &l->px) < 0 || ts_jrd_sep(r, ']') != 1 ||
+		    ts_jrd_dec_str(r, &l->qty) < 0 || ts_jrd_sep(r, ']') != 0 ||
+		    l->px.m <= 0 || l->qty.m < 0)
+			return -1;
+		++*nlv;
+		more = ts_jrd_sep(r, ']');
+	}
+	return more;
+}
+
+#define KEY1(k) ((k).n == 3 ? (k).p[1] : 0)
+
+static int
+fast_depth(struct feed *f, const char *p, size_t n, int64_t rt, int *ret)
+{
+	struct ts_jrd r;
+	struct ts_jval k, d = { 0 }, sym = { 0 }, e;
+	struct depth x;
+	struct fsym *s;
+	int64_t ms = 0;
+	size_t nlv = 0, nbid = 0;
+	unsigned has = 0;
+	int more;
+
+	ts_jrd_init(&r, p, n);
+	if (ts_jrd_open(&r, '{') != 1)
+		return 0;
+	do {
+		if (ts_jrd_key(&r, &k) < 0)
+			return 0;
+		if (k.n == 8 && !memcmp(k.p, "\"stream\"", 8) && !(has & 1)) {
+			if (ts_jrd_str(&r, &e) < 0)
+				return 0;
+			has |= 1;
+			continue;
+		}
+		if (k.n != 6 || memcmp(k.p, "\"data\"", 6) || (has & 2) ||
+		    ts_jrd_peek(&r) != '{')
+			return 0;
+		has |= 2;
+		d.p = r.p;
+		d.type = TS_J_OBJ;
+		if (ts_jrd_open(&r, '{') != 1)
+			return 0;
+		do {
+			unsigned bit;
+			int c;
+			if (ts_jrd_key(&r, &k) < 0)
+				return 0;
+			switch ((c = KEY1(k))) {
+			case 'e': bit = 4; break;
+			case 'E': bit = 8; break;
+			case 's': bit = 16; break;
+			case 'U': bit = 32; break;
+			case 'u': bit = 64; break;
+			case 'b': bit = 128; break;
+			case 'a': bit = 256; break;
+			default: return 0;
+			}
+			if (has & bit)
+				return 0;
+			has |= bit;
+			switch (c) {
+			case 'e':
+				if (ts_jrd_str(&r, &e) < 0 || !ts_json_str_eq(&e, "depthUpdate"))
+					return 0;
+				break;
+			case 'E':
+				if (ts_jrd_int(&r, &ms) < 0)
+					return 0;
+				break;
+			case 's':
+				if (ts_jrd_str(&r, &sym) < 0)
+					return 0;
+				break;
+			case 'U':
+			case 'u':
+				if (ts_jrd_int(&r, c == 'U' ? &x.first : &x.last) < 0)
+					return 0;
+				break;
+			default:
+				/* bids first: asks may come before them in the text */
+				if (c == 'b' && (has & 256))
+					return 0;
+				if (fast_levels(&r, &nlv) < 0)
+					return 0;
+				if (c == 'b')
+					nbid = nlv;
+				break;
+			}
+		} while ((more = ts_jrd_sep(&r, '}')) == 1);
+		if (more < 0)
+			return 0;
+		d.n = (size_t)(r.p - d.p);
+	} while ((more = ts_jrd_sep(&r, '}')) == 1);
+	if (more < 0 || ts_jrd_end(&r) < 0 || (has | 8) != 511) /* E may be missing */
+		return 0;
+	/* from here on as bn_on_message and on_depth */
+	*ret = 0;
+	s = feed_sym_native(f, sym.p + 1, sym.n - 2);
+	if (!s || !(s->want & CH_BOOK))
+		return 1;
+	if (x.last < x.first) {
+		*ret = -1;
+		return 1;
+	}
+	x.ts = ms_to_us(ms);
+	if (!depth_wanted(f, s, &d, &x))
+		return 1;
+	feed_delta_begin(f, s);
+	for (size_t i = 0; i < nlv; i++)
+		feed_level(f, s, i < nbid ? TS_BID : TS_ASK, fast_lv[i].px, fast_lv[i].qty);
+	s->book_id = x.last;
+	feed_delta_end(f, s, x.ts ? x.ts : rt, rt);
+	return 1;
 }
 
 /* The documented procedure: drop buffered events with u <= lastUpdateId;
@@ -595,8 +743,10 @@ bn_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 	const char *sp;
 	size_t sn, nm, i, di = 0;
 	struct fsym *s;
-	int has_stream = 0, has_data = 0;
+	int has_stream = 0, has_data = 0, fr;
 
+	if (fast_depth(f, p, n, rt, &fr))
+		return fr;
 	/* one validating pass that also splits the top-level object and the
 	 * objects in it (the event of a combined stream) */
 	if (ts_json_parse_obj(p, n, &msg, m, MAX_MEMBERS, 1, &nm, NULL) < 0 ||

@@ -324,6 +324,213 @@ get(const struct ts_jval *obj, const struct ts_jmember *m, size_t nm, const char
 	return nm ? ts_json_mget(m, nm, key, out) : ts_json_get(obj, key, out);
 }
 
+/* The connection's sequence_num sn: 1 when the message is to be read, 0
+ * when not (sent twice, or a gap that renews the connection). */
+static int
+seq_check(struct feed *f, int64_t sn)
+{
+	if (f->conn_seq >= 0 && sn <= f->conn_seq) {
+		f->dup_msgs++;
+		return 0; /* sent twice */
+	}
+	if (f->conn_seq >= 0 && sn > f->conn_seq + 1) {
+		char detail[96];
+		f->seq_gaps++;
+		snprintf(detail, sizeof detail, "sequence_num %lld after %lld",
+		    (long long)sn, (long long)f->conn_seq);
+		ts_warn_rl(&f->rl, "coinbase: gap in %s", detail);
+		feed_status(f, NULL, "sequence_gap", detail);
+		/* any channel may have lost a message: every book is
+		 * suspect, and the trades too (a new connection's
+		 * snapshots bring both back) */
+		feed_books_lost(f, "sequence gap");
+		f->conn_seq = sn;
+		f->ops.reconnect(f->ops.ctx, "sequence gap", 1);
+		return 0;
+	}
+	f->conn_seq = sn;
+	return 1;
+}
+
+/* The hot path: the usual level2 message,
+ * {"channel":"l2_data","client_id":"","timestamp":"…","sequence_num":N,
+ * "events":[{"type":"update","product_id":"…","updates":[{"side":"bid",
+ * "event_time":"…","price_level":"…","new_quantity":"…"},…]},…]},
+ * read and validated in one pass before anything is applied. Any other
+ * shape (another channel, a repeated or differently typed member, an
+ * update that l2_event would find malformed, more events or levels than
+ * fit here) returns 0 untouched and the general path reads the message,
+ * so what this accepts it handles exactly as that path would. Otherwise
+ * 1, with *ret what cb_on_message returns. */
+#define FAST_LEVELS 4096
+#define FAST_EVENTS 8
+static struct ts_level fast_lv[FAST_LEVELS];
+static unsigned char fast_side[FAST_LEVELS];
+
+struct fast_ev {
+	int snap;
+	struct ts_jval pid;
+	size_t from, to; /* its levels in fast_lv */
+};
+
+/* {"side":…,"price_level":…,"new_quantity":…} into fast_lv[i]: 0, or -1 */
+static int
+fast_update(struct ts_jrd *r, size_t i)
+{
+	struct ts_jval k, v;
+	int got = 0, more;
+
+	if (ts_jrd_open(r, '{') != 1)
+		return -1;
+	do {
+		if (ts_jrd_key(r, &k) < 0)
+			return -1;
+		if (key_is(&k, "price_level")) {
+			if ((got & 2) || ts_jrd_dec_str(r, &fast_lv[i].px) < 0)
+				return -1;
+			got |= 2;
+		} else if (key_is(&k, "new_quantity")) {
+			if ((got & 4) || ts_jrd_dec_str(r, &fast_lv[i].qty) < 0)
+				return -1;
+			got |= 4;
+		} else if (key_is(&k, "side")) {
+			if ((got & 1) || ts_jrd_str(r, &v) < 0)
+				return -1;
+			if (ts_json_str_eq(&v, "bid"))
+				fast_side[i] = TS_BID;
+			else if (ts_json_str_eq(&v, "offer") || ts_json_str_eq(&v, "ask"))
+				fast_side[i] = TS_ASK;
+			else
+				return -1;
+			got |= 1;
+		} else if (ts_jrd_value(r, &v) < 0) {
+			return -1;
+		}
+	} while ((more = ts_jrd_sep(r, '}')) == 1);
+	return more == 0 && got == 7 && fast_lv[i].px.m > 0 && fast_lv[i].qty.m >= 0 ? 0 : -1;
+}
+
+/* {"type":…,"product_id":…,"updates":[…]} into e, its levels from *nlv on */
+static int
+fast_event(struct ts_jrd *r, struct fast_ev *e, size_t *nlv)
+{
+	struct ts_jval k, v;
+	int got = 0, more;
+
+	if (ts_jrd_open(r, '{') != 1)
+		return -1;
+	do {
+		if (ts_jrd_key(r, &k) < 0)
+			return -1;
+		if (key_is(&k, "type")) {
+			if ((got & 1) || ts_jrd_str(r, &v) < 0)
+				return -1;
+			if (ts_json_str_eq(&v, "update"))
+				e->snap = 0;
+			else if (ts_json_str_eq(&v, "snapshot"))
+				e->snap = 1;
+			else
+				return -1;
+			got |= 1;
+		} else if (key_is(&k, "product_id")) {
+			if ((got & 2) || ts_jrd_str(r, &e->pid) < 0)
+				return -1;
+			got |= 2;
+		} else if (key_is(&k, "updates")) {
+			if (got & 4)
+				return -1;
+			got |= 4;
+			e->from = *nlv;
+			for (more = ts_jrd_open(r, '['); more == 1; more = ts_jrd_sep(r, ']')) {
+				if (*nlv >= FAST_LEVELS || fast_update(r, *nlv) < 0)
+					return -1;
+				++*nlv;
+			}
+			if (more < 0)
+				return -1;
+			e->to = *nlv;
+		} else if (ts_jrd_value(r, &v) < 0) {
+			return -1;
+		}
+	} while ((more = ts_jrd_sep(r, '}')) == 1);
+	return more == 0 && got == 7 ? 0 : -1;
+}
+
+static int
+fast_l2(struct feed *f, const char *p, size_t n, int64_t rt, int *ret)
+{
+	struct fast_ev ev[FAST_EVENTS];
+	struct ts_jrd r;
+	struct ts_jval k, v, ts;
+	size_t nev = 0, nlv = 0;
+	int64_t sn = 0, t;
+	int got = 0, more;
+
+	ts_jrd_init(&r, p, n);
+	if (ts_jrd_open(&r, '{') != 1)
+		return 0;
+	do {
+		if (ts_jrd_key(&r, &k) < 0)
+			return 0;
+		if (key_is(&k, "channel")) {
+			if ((got & 1) || ts_jrd_str(&r, &v) < 0 || !ts_json_str_eq(&v, "l2_data"))
+				return 0;
+			got |= 1;
+		} else if (key_is(&k, "sequence_num")) {
+			if ((got & 2) || ts_jrd_int(&r, &sn) < 0)
+				return 0;
+			got |= 2;
+		} else if (key_is(&k, "timestamp")) {
+			if ((got & 4) || ts_jrd_str(&r, &ts) < 0)
+				return 0;
+			got |= 4;
+		} else if (key_is(&k, "events")) {
+			if (got & 8)
+				return 0;
+			got |= 8;
+			for (more = ts_jrd_open(&r, '['); more == 1; more = ts_jrd_sep(&r, ']')) {
+				if (nev >= FAST_EVENTS || fast_event(&r, &ev[nev], &nlv) < 0)
+					return 0;
+				nev++;
+			}
+			if (more < 0)
+				return 0;
+		} else if (ts_jrd_value(&r, &v) < 0) {
+			return 0;
+		}
+	} while ((more = ts_jrd_sep(&r, '}')) == 1);
+	if (more < 0 || ts_jrd_end(&r) < 0 || !(got & 1) || !(got & 8))
+		return 0;
+	/* from here on as cb_on_message and l2_event */
+	*ret = 0;
+	if ((got & 2) && seq_check(f, sn) == 0)
+		return 1;
+	t = got & 4 ? feed_rfc3339(&ts) : 0;
+	if (!t)
+		t = rt;
+	for (size_t i = 0; i < nev; i++) {
+		struct fast_ev *e = &ev[i];
+		struct fsym *s = feed_sym_native(f, e->pid.p + 1, e->pid.n - 2);
+		if (!s || !(s->want & CH_BOOK))
+			continue;
+		if (!e->snap && s->bstate != BOOK_LIVE)
+			continue; /* waiting for the snapshot of a new connection */
+		if (e->snap)
+			feed_snap_begin(f, s);
+		else
+			feed_delta_begin(f, s);
+		for (size_t j = e->from; j < e->to; j++)
+			feed_level(f, s, fast_side[j], fast_lv[j].px, fast_lv[j].qty);
+		if (e->snap) {
+			if (feed_snap_end(f, s, t, rt) == 0)
+				cs(s)->tries = 0;
+		} else {
+			feed_delta_end(f, s, t, rt);
+		}
+	}
+	return 1;
+}
+
 static int
 cb_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 {
@@ -334,6 +541,8 @@ cb_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 	size_t nm;
 	int l2, r = 0;
 
+	if (fast_l2(f, p, n, rt, &r))
+		return r;
 	/* one validating pass that also splits the top-level object */
 	if (ts_json_parse_obj(p, n, &msg, m, 16, 0, &nm, NULL) < 0 || msg.type != TS_J_OBJ)
 		return -1;
@@ -354,26 +563,8 @@ cb_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 	if (get(&msg, m, nm, "sequence_num", &seq) == 0) {
 		if (ts_json_i64(&seq, &sn) < 0)
 			return -1;
-		if (f->conn_seq >= 0 && sn <= f->conn_seq) {
-			f->dup_msgs++;
-			return 0; /* sent twice */
-		}
-		if (f->conn_seq >= 0 && sn > f->conn_seq + 1) {
-			char detail[96];
-			f->seq_gaps++;
-			snprintf(detail, sizeof detail, "sequence_num %lld after %lld",
-			    (long long)sn, (long long)f->conn_seq);
-			ts_warn_rl(&f->rl, "coinbase: gap in %s", detail);
-			feed_status(f, NULL, "sequence_gap", detail);
-			/* any channel may have lost a message: every book is
-			 * suspect, and the trades too (a new connection's
-			 * snapshots bring both back) */
-			feed_books_lost(f, "sequence gap");
-			f->conn_seq = sn;
-			f->ops.reconnect(f->ops.ctx, "sequence gap", 1);
+		if (seq_check(f, sn) == 0)
 			return 0;
-		}
-		f->conn_seq = sn;
 	}
 	l2 = ts_json_str_eq(&ch, "l2_data");
 	if (!l2 && !ts_json_str_eq(&ch, "market_trades"))
