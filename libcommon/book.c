@@ -20,17 +20,27 @@ ts_book_clear(struct ts_book *b)
 	b->n[0] = b->n[1] = 0;
 }
 
+/* ts_dec_cmp, inline for the usual case of prices at one scale */
+static inline int
+cmp_px(struct ts_dec a, struct ts_dec b)
+{
+	if (a.scale == b.scale)
+		return (a.m > b.m) - (a.m < b.m);
+	return ts_dec_cmp(a, b);
+}
+
 /* Index of px in side, or where it would go (*found says which). Bids are
  * sorted descending, asks ascending. */
 static size_t
 search(const struct ts_book *b, enum ts_side side, struct ts_dec px, int *found)
 {
 	size_t lo = 0, hi = b->n[side];
+	const struct ts_level *lv = b->lv[side];
 	int dir = side == TS_BID ? -1 : 1;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = ts_dec_cmp(b->lv[side][mid].px, px) * dir;
+		int c = cmp_px(lv[mid].px, px) * dir;
 		if (c == 0) {
 			*found = 1;
 			return mid;
@@ -95,7 +105,7 @@ ts_book_crossed(const struct ts_book *b)
 {
 	const struct ts_level *bid = ts_book_best(b, TS_BID), *ask = ts_book_best(b, TS_ASK);
 
-	return bid && ask && ts_dec_cmp(bid->px, ask->px) >= 0;
+	return bid && ask && cmp_px(bid->px, ask->px) >= 0;
 }
 
 void

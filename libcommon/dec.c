@@ -95,29 +95,55 @@ ts_dec_parse_str(const char *s, struct ts_dec *out)
 	return ts_dec_parse(s, strlen(s), out);
 }
 
+/* Decimal text two digits at a time. */
+static const char digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 size_t
 ts_dec_fmt(struct ts_dec d, char *buf, size_t n)
 {
-	char tmp[TS_DEC_STRLEN];
-	char digs[24];
-	size_t len = 0, nd = 0;
+	char tmp[TS_DEC_STRLEN], digs[20];
+	char *o = n >= TS_DEC_STRLEN ? buf : tmp; /* room enough: write in place */
 	uint64_t u = d.m < 0 ? -(uint64_t)d.m : (uint64_t)d.m;
-	int32_t scale = d.scale;
+	size_t nd = sizeof digs, cnt, len = 0;
+	size_t scale = d.scale > 0 ? (size_t)d.scale : 0;
 
-	do {
-		digs[nd++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	while ((int32_t)nd <= scale)
-		digs[nd++] = '0';
-	if (d.m < 0)
-		tmp[len++] = '-';
-	for (size_t i = nd; i-- > 0;) {
-		tmp[len++] = digs[i];
-		if ((int32_t)i == scale && scale > 0)
-			tmp[len++] = '.';
+	while (u >= 100) {
+		nd -= 2;
+		memcpy(digs + nd, digits2 + 2 * (u % 100), 2);
+		u /= 100;
 	}
-	if (n) {
+	if (u >= 10) {
+		nd -= 2;
+		memcpy(digs + nd, digits2 + 2 * u, 2);
+	} else {
+		digs[--nd] = (char)('0' + u);
+	}
+	cnt = sizeof digs - nd;
+	if (d.m < 0)
+		o[len++] = '-';
+	if (cnt <= scale) {
+		/* 0.000ddd */
+		o[len++] = '0';
+		o[len++] = '.';
+		memset(o + len, '0', scale - cnt);
+		len += scale - cnt;
+		memcpy(o + len, digs + nd, cnt);
+		len += cnt;
+	} else {
+		memcpy(o + len, digs + nd, cnt - scale);
+		len += cnt - scale;
+		if (scale) {
+			o[len++] = '.';
+			memcpy(o + len, digs + nd + cnt - scale, scale);
+			len += scale;
+		}
+	}
+	if (o == buf) {
+		buf[len] = '\0';
+	} else if (n) {
 		size_t c = len < n - 1 ? len : n - 1;
 		memcpy(buf, tmp, c);
 		buf[c] = '\0';
@@ -140,8 +166,12 @@ int
 ts_dec_cmp(struct ts_dec a, struct ts_dec b)
 {
 	int32_t s = a.scale > b.scale ? a.scale : b.scale;
-	__int128 x = scaled(a.m, s - a.scale), y = scaled(b.m, s - b.scale);
+	__int128 x, y;
 
+	if (a.scale == b.scale) /* the usual case: one book's prices */
+		return (a.m > b.m) - (a.m < b.m);
+	x = scaled(a.m, s - a.scale);
+	y = scaled(b.m, s - b.scale);
 	return (x > y) - (x < y);
 }
 

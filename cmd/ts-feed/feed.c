@@ -299,26 +299,35 @@ static const char digits2[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
+static const uint64_t pow10u[20] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	1000000000, 10000000000, 100000000000, 1000000000000, 10000000000000,
+	100000000000000, 1000000000000000, 10000000000000000,
+	100000000000000000, 1000000000000000000, 10000000000000000000u,
+};
+
+/* v in decimal at b, written from its last digit backwards */
 static size_t
 put_u64(char *b, uint64_t v)
 {
-	char t[24];
-	size_t n = sizeof t;
+	/* digits: log10 from the bit length, corrected by one compare */
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+	size_t n = t + (v >= pow10u[t]);
+	char *o;
 
+	if (!n)
+		n = 1;
+	o = b + n;
 	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
+		o -= 2;
+		memcpy(o, digits2 + 2 * (v % 100), 2);
 		v /= 100;
-		n -= 2;
-		memcpy(t + n, digits2 + 2 * r, 2);
 	}
-	if (v >= 10) {
-		n -= 2;
-		memcpy(t + n, digits2 + 2 * v, 2);
-	} else {
-		t[--n] = (char)('0' + v);
-	}
-	memcpy(b, t + n, sizeof t - n);
-	return sizeof t - n;
+	if (v >= 10)
+		memcpy(o - 2, digits2 + 2 * v, 2);
+	else
+		o[-1] = (char)('0' + v);
+	return n;
 }
 
 static size_t

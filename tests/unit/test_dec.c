@@ -1,4 +1,6 @@
 /* test_dec.c: exact decimals */
+#include <string.h>
+
 #include "t.h"
 #include "dec.h"
 
@@ -22,6 +24,24 @@ test_roundtrip_unchanged(void)
 		"99999.99999999", "0.00000000" };
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
 		CHECK_STR(rt(ok[i]), ok[i]);
+}
+
+/* ts_dec_fmt writes in place or truncates into a short buffer, and
+ * returns the full length either way */
+static void
+test_fmt_buffers(void)
+{
+	const char *v[] = { "-0.00012", "-12.5", "0.00000000", "-123456789012345678", "7" };
+	char small[5];
+	struct ts_dec d;
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		CHECK_STR(rt(v[i]), v[i]);
+		CHECK(ts_dec_parse_str(v[i], &d) == 0);
+		CHECK_INT((long)ts_dec_fmt(d, small, sizeof small), (long)strlen(v[i]));
+		CHECK(!strncmp(small, v[i], sizeof small - 1) && strlen(small) < sizeof small);
+	}
+	d.m = 5, d.scale = 3;
+	CHECK_INT((long)ts_dec_fmt(d, small, 0), 5); /* "0.005": nothing written */
 }
 
 static void
@@ -132,6 +152,7 @@ int
 main(void)
 {
 	RUN(test_roundtrip_unchanged);
+	RUN(test_fmt_buffers);
 	RUN(test_rejected);
 	RUN(test_exponent_handled);
 	RUN(test_compare_and_norm);

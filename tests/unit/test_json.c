@@ -281,6 +281,71 @@ test_vnext(void)
 	}
 }
 
+/* The pull reader accepts exactly what ts_json_parse accepts (here: any
+ * value walked generically) and reads decimals and integers as the typed
+ * reads do. */
+static int
+jrd_walk(struct ts_jrd *r)
+{
+	struct ts_jval v;
+	int c = ts_jrd_peek(r), more;
+
+	if (c == '{' || c == '[') {
+		for (more = ts_jrd_open(r, (char)c); more == 1; more = ts_jrd_sep(r, c == '{' ? '}' : ']'))
+			if ((c == '{' && ts_jrd_key(r, &v) < 0) || jrd_walk(r) < 0)
+				return -1;
+		return more;
+	}
+	return ts_jrd_value(r, &v);
+}
+
+static void
+test_pull_reader(void)
+{
+	const char *docs[] = { "{\"a\":1,\"b\":[1,2,{\"c\":\"x\\\"y\"}]}", " [ ] ", "{}",
+		"{\"e\":\"\\u00e9\", \"x\" : [true,false,null,-0.5e3]}", "[1,]", "{\"a\"1}",
+		"{\"a\":1,}", "[\"\x01\"]", "{\"a\":[1]]", "[01]", "\"abcdefghijklmnopqrstu\\\"vw\"",
+		"[\"abcdefghijklmnop\x1f\"]", "{\"k\":{}}x" };
+	for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+		struct ts_jrd r;
+		struct ts_jval v;
+		int ok = ts_json_parse(docs[i], strlen(docs[i]), &v, NULL) == 0;
+		ts_jrd_init(&r, docs[i], strlen(docs[i]));
+		CHECK_INT(jrd_walk(&r) == 0 && ts_jrd_end(&r) == 0, ok);
+	}
+
+	const char *decs[] = { "\"65000.12\"", "\"0.00001000\"", "\"-3.25\"", "\"1e-8\"",
+		"\"007\"", "\"5.\"", "\"\"", "\"1234567890123456789\"", "\"0.0000000000000000010\"",
+		"\"1\\u0030\"", "1.5", "\"123456789012345678\"", "\"-\"" };
+	for (size_t i = 0; i < sizeof decs / sizeof *decs; i++) {
+		struct ts_jrd r;
+		struct ts_jval v;
+		struct ts_dec a, b;
+		int want;
+		CHECK(ts_json_parse(decs[i], strlen(decs[i]), &v, NULL) == 0);
+		want = v.type == TS_J_STR && ts_json_dec(&v, &a) == 0;
+		ts_jrd_init(&r, decs[i], strlen(decs[i]));
+		CHECK_INT(ts_jrd_dec_str(&r, &b) == 0 && ts_jrd_end(&r) == 0, want);
+		if (want)
+			CHECK(a.m == b.m && a.scale == b.scale);
+	}
+
+	const char *ints[] = { "0", "-0", "1795295178923", "9223372036854775807",
+		"9223372036854775808", "-9223372036854775807", "12345678901234567890", "1.5",
+		"1e3", "01", "-", "\"5\"" };
+	for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+		struct ts_jrd r;
+		struct ts_jval v;
+		int64_t a, b;
+		int want = ts_json_parse(ints[i], strlen(ints[i]), &v, NULL) == 0 &&
+		    v.type == TS_J_NUM && ts_json_i64(&v, &a) == 0;
+		ts_jrd_init(&r, ints[i], strlen(ints[i]));
+		CHECK_INT(ts_jrd_int(&r, &b) == 0 && ts_jrd_end(&r) == 0, want);
+		if (want)
+			CHECK(a == b);
+	}
+}
+
 int
 main(void)
 {
@@ -294,5 +359,6 @@ main(void)
 	RUN(test_long_number);
 	RUN(test_parse_obj);
 	RUN(test_vnext);
+	RUN(test_pull_reader);
 	return DONE();
 }
