@@ -198,7 +198,11 @@ wsc_check_upgrade(const char *p, size_t n, const char *accept, char *err, size_t
 		return 0;
 	}
 	eol = memmem(p, (size_t)(end + 2 - p), "\r\n", 2);
-	if (sscanf(p, "HTTP/1.1 %3d", &status) != 1) {
+	/* the text is not NUL-terminated: no sscanf */
+	if (eol - p >= 12 && !memcmp(p, "HTTP/1.1 ", 9) && p[9] >= '0' && p[9] <= '9' &&
+	    p[10] >= '0' && p[10] <= '9' && p[11] >= '0' && p[11] <= '9')
+		status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	if (!status) {
 		snprintf(err, errn, "not an HTTP/1.1 answer to the upgrade: '%.*s'",
 		    (int)(eol - p > 80 ? 80 : eol - p), p);
 		return -1;
@@ -812,6 +816,41 @@ step_tls(struct wsc *w)
 	}
 }
 
+/* Act on what rb holds: the answer to the upgrade, then frames. Returns -1
+ * when the connection went away. */
+static int
+process(struct wsc *w, unsigned gen)
+{
+	if (w->state == WSC_UPGRADE) {
+		char err[300];
+		int h = wsc_check_upgrade((const char *)w->rb, w->rlen, w->accept, err, sizeof err);
+		if (h < 0)
+			return fail(w, "%s", err);
+		if (h == 0)
+			return 0;
+		memmove(w->rb, w->rb + h, w->rlen - (size_t)h);
+		w->rlen -= (size_t)h;
+		w->state = WSC_OPEN;
+		w->cb.open(w->cb.ctx);
+		if (gen != w->gen)
+			return -1;
+	}
+	if (w->state != WSC_OPEN)
+		return -1;
+	return frames(w, gen) < 0 || gen != w->gen ? -1 : 0;
+}
+
+void
+wsc_feed(struct wsc *w, const void *p, size_t n)
+{
+	if (w->state != WSC_UPGRADE && w->state != WSC_OPEN)
+		return;
+	ts_xgrow((void **)&w->rb, &w->rcap, w->rlen + n, 1);
+	memcpy(w->rb + w->rlen, p, n);
+	w->rlen += n;
+	process(w, w->gen);
+}
+
 void
 wsc_io(struct wsc *w)
 {
@@ -828,25 +867,7 @@ wsc_io(struct wsc *w)
 	w->rx_more = 0;
 	for (int i = 0; i < READS_PER_IO; i++) {
 		ssize_t n = rx(w);
-		if (n <= 0)
-			return;
-		if (w->state == WSC_UPGRADE) {
-			char err[300];
-			int h = wsc_check_upgrade((const char *)w->rb, w->rlen, w->accept, err, sizeof err);
-			if (h < 0) {
-				fail(w, "%s", err);
-				return;
-			}
-			if (h == 0)
-				continue;
-			memmove(w->rb, w->rb + h, w->rlen - (size_t)h);
-			w->rlen -= (size_t)h;
-			w->state = WSC_OPEN;
-			w->cb.open(w->cb.ctx);
-			if (gen != w->gen)
-				return;
-		}
-		if (frames(w, gen) < 0 || gen != w->gen)
+		if (n <= 0 || process(w, gen) < 0)
 			return;
 	}
 	/* more may be waiting (in the kernel or in OpenSSL's buffer, which

@@ -76,6 +76,10 @@ int wsc_send_text(struct wsc *w, const char *p, size_t n);
 /* Close (a close frame when open, best effort) and call cb.closed(why). */
 void wsc_close(struct wsc *w, const char *why);
 
+/* Bytes received, as if read from the socket (wsc_io reads, then does the
+ * same); for the tests and the fuzzer. Only while upgrading or open. */
+void wsc_feed(struct wsc *w, const void *p, size_t n);
+
 /* The wire format, for the tests. */
 struct wsc_frame {
 	int fin, opcode, masked;

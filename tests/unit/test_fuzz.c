@@ -14,7 +14,7 @@
 #include "t.h"
 
 #define HARNESSES(X) X(alert) X(binance) X(book) X(coinbase) X(dec) X(json) \
-	X(store) X(sup) X(tm) X(topic)
+	X(store) X(sup) X(tm) X(topic) X(wsc)
 #define DECLARE(n) int fuzz_##n(const uint8_t *data, size_t size);
 HARNESSES(DECLARE)
 
