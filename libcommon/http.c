@@ -40,8 +40,21 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 void
+ts_http_ca_from_env(void *curl)
+{
+	/* curl built with OpenSSL reads its compiled-in CA file, not
+	 * OpenSSL's SSL_CERT_FILE: honour it here so that REST trusts what
+	 * an OpenSSL-based websocket client trusts */
+	const char *f = getenv("SSL_CERT_FILE");
+
+	if (f && *f)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, f);
+}
+
+void
 ts_http_body_attach(void *curl, struct ts_http_body *b)
 {
+	ts_http_ca_from_env(curl);
 	b->retry_after = -1;
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, b);

@@ -22,7 +22,7 @@
 static const char usage[] =
 "usage: ts-sim [--port N] [--seed S] [--rate MSGS_PER_S|max] [--symbols SYM,...]\n"
 "              [--replay FILE] [--fault SPEC[@SECONDS]]... [--truth FILE]\n"
-"              [--ping SECONDS] [--ready-fd FD] EXCHANGE...\n"
+"              [--ping SECONDS] [--tls CERT,KEY] [--ready-fd FD] EXCHANGE...\n"
 "\n"
 "Serve a local exchange on 127.0.0.1: the websocket and REST endpoints of\n"
 "each EXCHANGE (coinbase, binance) on one port, in the exchanges' own paths\n"
@@ -42,10 +42,13 @@ static const char usage[] =
 "                     rest-500=N, refuse=S, shutdown, cross=SYMBOL\n"
 "  -t, --truth FILE   write every generated trade as a JSON line\n"
 "      --ping S       Binance ping interval (default 20)\n"
+"      --tls CERT,KEY serve https and wss instead of http and ws on the same\n"
+"                     port, with this certificate and private key (PEM)\n"
 "      --ready-fd FD  write a newline to FD once listening\n"
 "  -h, --help         show this help\n"
 "\n"
-"Exit status: 0 on SIGINT or SIGTERM, 100 usage error, 111 cannot listen.\n";
+"Exit status: 0 on SIGINT or SIGTERM, 100 usage error (a --tls file too),\n"
+"111 cannot listen.\n";
 
 enum { SUB_BOOK = 1, SUB_TRADE = 2 };
 
@@ -1526,10 +1529,51 @@ num_arg(const char *opt, const char *s, long lo, long hi)
 	return v;
 }
 
+/* Check that a --tls file is a readable PEM file (lws only logs why it
+ * cannot load one, and then fails as if the port were taken). */
+static void
+tls_file_check(const char *what, const char *path)
+{
+	char buf[4096];
+	size_t n;
+	FILE *fp;
+
+	if (!(fp = fopen(path, "r")))
+		ts_die_errno(TS_EXIT_USAGE, "cannot open --tls %s '%s'", what, path);
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	if (ferror(fp)) {
+		int e = errno;
+		fclose(fp);
+		errno = e;
+		ts_die_errno(TS_EXIT_USAGE, "cannot read --tls %s '%s'", what, path);
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	if (!strstr(buf, "-----BEGIN "))
+		ts_die(TS_EXIT_USAGE, "--tls %s '%s' is not a PEM file", what, path);
+}
+
+/* --tls CERT,KEY: split at the last comma (so a certificate path may hold
+ * one); *key points into the same allocation as *cert. */
+static void
+tls_arg(const char *arg, char **cert, char **key)
+{
+	char *c = ts_xstrdup(arg), *comma = strrchr(c, ',');
+
+	if (!comma || comma == c || !comma[1])
+		ts_die(TS_EXIT_USAGE, "bad --tls '%s': expected CERT,KEY (two PEM files)", arg);
+	*comma = '\0';
+	free(*cert);
+	*cert = c;
+	*key = comma + 1;
+	tls_file_check("certificate", *cert);
+	tls_file_check("key", *key);
+}
+
 int
 main(int argc, char **argv)
 {
-	enum { OPT_READY = 256, OPT_PING };
+	enum { OPT_READY = 256, OPT_PING, OPT_TLS };
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
@@ -1540,11 +1584,13 @@ main(int argc, char **argv)
 		{ "truth", required_argument, NULL, 't' },
 		{ "ping", required_argument, NULL, OPT_PING },
 		{ "ready-fd", required_argument, NULL, OPT_READY },
+		{ "tls", required_argument, NULL, OPT_TLS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	struct lws_context_creation_info info;
 	const char *symbols = NULL, *replay = NULL, *truth = NULL, *faults[MAX_FAULTS];
+	char *tls_cert = NULL, *tls_key = NULL;
 	int nfaults = 0, o, port = 8800, ready_fd = -1;
 	struct sigaction sa;
 
@@ -1597,6 +1643,7 @@ main(int argc, char **argv)
 		case 't': truth = optarg; break;
 		case OPT_PING: G.ping_s = (int)num_arg("--ping", optarg, 1, 3600); break;
 		case OPT_READY: ready_fd = (int)num_arg("--ready-fd", optarg, 0, 1 << 20); break;
+		case OPT_TLS: tls_arg(optarg, &tls_cert, &tls_key); break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return TS_EXIT_USAGE;
 		}
@@ -1668,8 +1715,20 @@ main(int argc, char **argv)
 	info.max_http_header_data = 48 * 1024;
 	info.timeout_secs = 30;
 	info.ka_time = 0;
-	if (!(G.ctx = lws_create_context(&info)))
+	if (tls_cert) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = tls_cert;
+		info.ssl_private_key_filepath = tls_key;
+		/* HTTP/1.1 only: the REST answers are written as HTTP/1.1
+		 * bodies, and a websocket upgrade is an HTTP/1.1 request */
+		info.alpn = "http/1.1";
+	}
+	if (!(G.ctx = lws_create_context(&info))) {
+		if (tls_cert)
+			ts_die(TS_EXIT_TEMP, "cannot listen on 127.0.0.1:%d with certificate '%s' "
+			    "and key '%s'", port, tls_cert, tls_key);
 		ts_die(TS_EXIT_TEMP, "cannot listen on 127.0.0.1:%d", port);
+	}
 	G.vh = lws_get_vhost_by_name(G.ctx, "default");
 	if (G.vh)
 		port = lws_get_vhost_listen_port(G.vh);
@@ -1677,8 +1736,9 @@ main(int argc, char **argv)
 		ts_die(TS_EXIT_TEMP, "cannot listen on 127.0.0.1: no port");
 	printf("port %d\n", port);
 	fflush(stdout);
-	ts_info("serving %s%s%s on 127.0.0.1:%d", (G.enabled & 1) ? "coinbase" : "",
-	    G.enabled == 3 ? " and " : "", (G.enabled & 2) ? "binance" : "", port);
+	ts_info("serving %s%s%s on 127.0.0.1:%d%s", (G.enabled & 1) ? "coinbase" : "",
+	    G.enabled == 3 ? " and " : "", (G.enabled & 2) ? "binance" : "", port,
+	    tls_cert ? " over TLS" : "");
 
 	for (int i = 0; i < nfaults; i++) {
 		const char *at = strchr(faults[i], '@'), *why;
@@ -1718,5 +1778,6 @@ main(int argc, char **argv)
 	sim_buf_free(&G.d);
 	sim_buf_free(&G.w);
 	sim_buf_free(&G.q);
+	free(tls_cert);
 	return 0;
 }

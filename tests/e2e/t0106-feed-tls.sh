@@ -1,0 +1,123 @@
+#!/bin/sh
+# t0106-feed-tls: ts-feed over https and wss (ts-sim --tls, a throwaway
+# self-signed certificate for localhost only): with the certificate trusted
+# (SSL_CERT_FILE) books and trades equal the simulator's; a host name the
+# certificate does not name, or a certificate nobody trusts, gets nothing
+# published and "certificate" said on stderr. Checks behaviour, not the TLS library's wording.
+. "$(dirname "$0")/lib.sh"
+. "$TS_TOP/tests/data/feed/lib-feed.sh"
+
+# no IP address in the certificate on purpose: wss://127.0.0.1 must fail
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -keyout key.pem -out cert.pem \
+    >openssl.log 2>&1 || { cat openssl.log; exit 111; }
+
+test_expect_success 'ts-sim --tls: a missing, unreadable or non-PEM file exits 100 naming it' '
+	expect_code 100 ts-sim --port 0 --tls "$TMP/nope.pem,key.pem" binance &&
+	grep -q "nope.pem" err &&
+	expect_code 100 ts-sim --port 0 --tls "cert.pem,$TMP/nokey.pem" binance &&
+	grep -q "nokey.pem" err &&
+	echo "not a certificate" >junk.pem &&
+	expect_code 100 ts-sim --port 0 --tls junk.pem,key.pem binance &&
+	grep -q "junk.pem" err &&
+	expect_code 100 ts-sim --port 0 --tls cert.pem binance &&
+	grep -q -- "--tls" err
+'
+
+start_sim --seed 7 --rate 200 --truth truth.jsonl --tls cert.pem,key.pem binance
+WSS=wss://localhost:$SIM_PORT
+REST=https://localhost:$SIM_PORT
+# lib-feed.sh's helpers ask the simulator through sim_get: trust our CA
+sim_get() { curl -sf --max-time 10 --cacert "$TMP/cert.pem" "$REST$1"; }
+
+test_expect_success 'ts-sim --tls serves https with the certificate, not plain http' '
+	sim_get /api/v3/ping >ping && [ "$(cat ping)" = "{}" ] &&
+	! curl -sf --max-time 5 "http://127.0.0.1:$SIM_PORT/api/v3/ping" &&
+	! curl -sf --max-time 5 "https://localhost:$SIM_PORT/api/v3/ping"
+'
+
+# published data (not status) of a --stdout file: trades, or book messages
+# other than a reset (which carries no market data)
+published() { grep -E "^(trades|book)/" "$1" | grep -v "\"type\":\"reset\"" || true; }
+
+settle_trades() {
+	sim_get /_sim/pause >/dev/null &&
+	wait_for "last_trade_is fa.out binance BTC-USDT" 20 &&
+	trades_ok fa.out binance BTC-USDT truth.jsonl
+	t_rc=$?
+	sim_get /_sim/resume >/dev/null
+	return $t_rc
+}
+
+bg fa env SSL_CERT_FILE="$TMP/cert.pem" ts-feed --stdout --url $WSS --rest $REST binance BTC-USDT
+
+test_expect_success 'trusted (SSL_CERT_FILE): the book equals the simulator, trades match the truth' '
+	wait_for "grep -q ^book/binance/BTC-USDT.*snapshot fa.out && grep -q ^trades/binance/BTC-USDT fa.out" 20 &&
+	settle_books fa.out binance BTC-USDT &&
+	settle_trades
+'
+
+# the cache started empty: only a successful fetch over https wrote it
+test_expect_success 'trusted: the instrument list was fetched over https and cached' '
+	jq -e ".symbols | length > 0" "$XDG_CACHE_HOME/tradesuite/instruments-binance.json" >/dev/null
+'
+
+# stderr lines of a feed that are about the websocket: a REST failure may
+# also say "certificate" (it names its https:// URL), and must not count
+ws_says_certificate() { grep -v "https://" "$1" | grep -qi "certificate"; }
+
+# refused NAME: the feed started as NAME published nothing, and it is
+# either still retrying or has exited with a failure status
+refused() {
+	wait_for "ws_says_certificate $1.err || grep -q wss:// $1.err" 15 ||
+	    echo "# $1 said nothing about the websocket in 15 s"
+	sleep 1
+	if [ -n "$(published $1.out)" ]; then
+		echo "# $1 published data:"; published $1.out | head -3; return 1
+	fi
+	eval "t_pid=\$${1}_pid"
+	if kill -0 "$t_pid" 2>/dev/null; then
+		stop "$t_pid"
+	else
+		wait "$t_pid"; t_rc=$?
+		[ "$t_rc" -ne 0 ] || { echo "# $1 exited 0"; return 1; }
+	fi
+	[ -z "$(published $1.out)" ]
+}
+
+says_certificate() {
+	ws_says_certificate $1.err || { echo "# $1 stderr:"; head -5 $1.err; return 1; }
+}
+
+# The REST host (localhost) matches: the instrument list arrives and only
+# the websocket's own check of the host name can stop the feed.
+bg fb env SSL_CERT_FILE="$TMP/cert.pem" ts-feed --stdout --url wss://127.0.0.1:$SIM_PORT \
+    --rest $REST binance BTC-USDT
+
+test_expect_success 'host name mismatch (wss://127.0.0.1): nothing published' '
+	refused fb
+'
+
+test_expect_success 'host name mismatch: stderr says "certificate"' '
+	says_certificate fb
+'
+
+# No SSL_CERT_FILE: the system CAs do not trust the certificate. The REST
+# fetch fails first (certificate too); the instrument list comes from the
+# cache the trusted run wrote, so the websocket's own verification is what
+# stops the feed.
+bg fc env -u SSL_CERT_FILE ts-feed --stdout --url $WSS --rest $REST binance BTC-USDT
+
+test_expect_success 'untrusted certificate: nothing published' '
+	refused fc
+'
+
+test_expect_success 'untrusted certificate: stderr says "certificate" about the websocket' '
+	says_certificate fc
+'
+
+test_expect_success 'the trusted feed still runs and stops cleanly' '
+	kill -0 $fa_pid && stop $fa_pid
+'
+
+test_done
