@@ -151,6 +151,40 @@ for ex in binance coinbase; do
 	done
 done
 
+# Equal load: the simulator at the same fixed rate for both, below what
+# either can take, so neither shares the machine with a simulator running
+# flat out (at --rate max the faster consumer keeps the simulator busier,
+# and on 2 cores that slows the consumer down). CPU per million messages of
+# each and their ratio; the rate per case is in messages a second.
+echo
+echo "Equal load: ts-sim at a fixed rate, the same for ts-feed and ccxt"
+echo
+echo "| case | rate | ts-feed CPU s per million | ccxt CPU s per million | ccxt / ts-feed |"
+echo "|---|---|---|---|---|"
+for ex in binance coinbase; do
+	case $ex in binance) sym=BTC-USDT ;; coinbase) sym=BTC-USD ;; esac
+	for ch in trades book; do
+		case $ex/$ch in coinbase/trades) rate=2000 ;; *) rate=30000 ;; esac
+		sim s --rate "$rate" "$ex"
+		feed "eq-$ex-$ch" "$ex" "$ch" "$sym"
+		endsim
+		fmsgs=$(stat msgs) fcpu=$(stat cpu | tr -d s)
+		sim s --rate "$rate" "$ex"
+		node "$top/bench/feed/ccxt-peer.js" "$ex" "$PORT" "$sym" "$ch" "$DUR" >"$W/peer.json" 2>"$W/peer.err"
+		endsim
+		j=$(cat "$W/peer.json")
+		cmsgs=$(echo "$j" | jq .ws_messages 2>/dev/null) ccpu=$(echo "$j" | jq .cpu_s 2>/dev/null)
+		if [ "${cmsgs:-0}" -gt 0 ] 2>/dev/null && [ "${fmsgs:-0}" -gt 0 ]; then
+			f=$(echo "scale=3; $fcpu * 1000000 / $fmsgs" | bc)
+			c=$(echo "scale=3; $ccpu * 1000000 / $cmsgs" | bc)
+			printf '| %s %s | %s | %s | %s | %sx |\n' "$ex" "$ch" "$rate" "$f" "$c" \
+			    "$(echo "scale=1; $c / $f" | bc)"
+		else
+			printf '| %s %s | %s | %s | failed | - |\n' "$ex" "$ch" "$rate" "${fmsgs:-0} msgs"
+		fi
+	done
+done
+
 # slow consumers: ccxt sleeping 5 ms an update, ts-feed writing into a pipe
 # read after a 3 s pause; lost = generated ids between the first and last
 # delivered that were not delivered
