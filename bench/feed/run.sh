@@ -155,7 +155,8 @@ done
 # either can take, so neither shares the machine with a simulator running
 # flat out (at --rate max the faster consumer keeps the simulator busier,
 # and on 2 cores that slows the consumer down). CPU per million messages of
-# each and their ratio; the rate per case is in messages a second.
+# each, counted from the connection on, and their ratio; the rate per case
+# is ts-sim's market messages a second.
 echo
 echo "Equal load: ts-sim at a fixed rate, the same for ts-feed and ccxt"
 echo
@@ -168,7 +169,9 @@ for ex in binance coinbase; do
 		sim s --rate "$rate" "$ex"
 		feed "eq-$ex-$ch" "$ex" "$ch" "$sym"
 		endsim
-		fmsgs=$(stat msgs) fcpu=$(stat cpu | tr -d s)
+		# from the connection on, as ccxt's (its start-up and market
+		# loading are not counted either)
+		fmsgs=$(stat msgs) fcpu=$(stat cpu_connected | tr -d s)
 		sim s --rate "$rate" "$ex"
 		node "$top/bench/feed/ccxt-peer.js" "$ex" "$PORT" "$sym" "$ch" "$DUR" >"$W/peer.json" 2>"$W/peer.err"
 		endsim

@@ -114,6 +114,7 @@ struct app {
 	/* --stats */
 	int stats;
 	uint64_t lat_hist[64], lat_n;
+	double cpu_at_open;   /* CPU seconds when the first connection opened, -1 before */
 };
 
 static struct app A;
@@ -400,11 +401,23 @@ mono_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static void
 ws_open(void *ctx)
 {
 	struct app *a = ctx;
 
+	if (a->stats && a->cpu_at_open < 0)
+		a->cpu_at_open = cpu_seconds();
 	a->cstate = C_OPEN;
 	a->last_rx = a->opened_at = ts_mono_us();
 	a->tokens = a->ex->ws_msgs_per_sec;
@@ -841,10 +854,12 @@ print_stats(struct app *a)
 			p99 = (uint64_t)1 << b;
 	}
 	fprintf(stderr, "stats: msgs %llu published %llu dropped %llu malformed %llu "
-	    "trades %llu book %llu cpu %.3fs maxrss %ldkB latency_p50_le %lluns latency_p99_le %lluns\n",
+	    "trades %llu book %llu cpu %.3fs cpu_connected %.3fs maxrss %ldkB "
+	    "latency_p50_le %lluns latency_p99_le %lluns\n",
 	    (unsigned long long)a->f.msgs, (unsigned long long)a->emitted,
 	    (unsigned long long)a->dropped, (unsigned long long)a->f.malformed,
 	    (unsigned long long)a->f.trades, (unsigned long long)a->f.book_msgs, cpu,
+	    a->cpu_at_open < 0 ? 0 : cpu - a->cpu_at_open,
 	    ru.ru_maxrss, (unsigned long long)p50, (unsigned long long)p99);
 }
 
@@ -951,6 +966,7 @@ main(int argc, char **argv)
 
 	feed_init(&a->f, a->ex, &ops);
 	wsc_init(&a->w, &wcb);
+	a->cpu_at_open = -1;
 	if (!a->to_stdout) {
 		struct ts_bus_ep ep;
 		int one = 1;
