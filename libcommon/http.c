@@ -39,8 +39,8 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-void
-ts_http_ca_from_env(void *curl)
+static void
+ca_from_env(void *curl)
 {
 	/* curl built with OpenSSL reads its compiled-in CA file, not
 	 * OpenSSL's SSL_CERT_FILE: honour it here so that REST trusts what
@@ -54,7 +54,7 @@ ts_http_ca_from_env(void *curl)
 void
 ts_http_body_attach(void *curl, struct ts_http_body *b)
 {
-	ts_http_ca_from_env(curl);
+	ca_from_env(curl);
 	b->retry_after = -1;
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, b);

@@ -34,12 +34,10 @@ struct ts_http_body {
 	int too_big;
 };
 /* Point the easy handle's write and header callbacks at b (and set
- * b->retry_after to -1), and apply ts_http_ca_from_env. curl is a CURL *. */
+ * b->retry_after to -1). When the environment has SSL_CERT_FILE (OpenSSL's
+ * variable), the handle trusts the CAs in that file instead of curl's
+ * default list, as OpenSSL-based clients do. curl is a CURL *. */
 void ts_http_body_attach(void *curl, struct ts_http_body *b);
-/* When the environment has SSL_CERT_FILE (OpenSSL's variable), make the
- * easy handle trust the CAs in that file instead of curl's default list.
- * ts_http_get/post and ts_http_body_attach call it. curl is a CURL *. */
-void ts_http_ca_from_env(void *curl);
 /* Free the body and zero b. */
 void ts_http_body_free(struct ts_http_body *b);
 

@@ -90,7 +90,7 @@ struct app {
 	struct wsc w;
 	struct lws *sockwsi;
 	int sockfd;         /* w.fd when sockwsi was made */
-	int cstate, attempts;
+	int cstate, attempts, reconnect_now;
 	int64_t last_rx, opened_at, watchdog_us;
 	uint64_t rx_seen;   /* w.frames at the last watchdog */
 	struct outmsg *q;
@@ -304,11 +304,8 @@ begin_close(struct app *a, const char *reason, int now)
 {
 	if (a->cstate == C_IDLE)
 		return;
+	a->reconnect_now = now;
 	wsc_close(&a->w, reason); /* ws_closed does the rest */
-	if (now && !stopping) {
-		lws_sul_schedule(a->ctx, 0, &a->sul_reconnect, NULL, LWS_SET_TIMER_USEC_CANCEL);
-		schedule_connect(a, 10000);
-	}
 	sync_sock(a);
 }
 
@@ -402,13 +399,19 @@ mono_ns(void)
 }
 
 static double
+cpu_of(const struct rusage *ru)
+{
+	return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6 +
+	    (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
+}
+
+static double
 cpu_seconds(void)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	return cpu_of(&ru);
 }
 
 static void
@@ -468,7 +471,8 @@ ws_closed(void *ctx, const char *why, int was_open)
 	lws_sul_schedule(a->ctx, 0, &a->sul_maxconn, NULL, LWS_SET_TIMER_USEC_CANCEL);
 	lws_sul_schedule(a->ctx, 0, &a->sul_send, NULL, LWS_SET_TIMER_USEC_CANCEL);
 	if (!stopping)
-		schedule_connect(a, backoff_us(a));
+		schedule_connect(a, a->reconnect_now ? 10000 : backoff_us(a));
+	a->reconnect_now = 0;
 }
 
 static int
@@ -844,8 +848,7 @@ print_stats(struct app *a)
 	uint64_t acc = 0, p50 = 0, p99 = 0;
 
 	getrusage(RUSAGE_SELF, &ru);
-	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	cpu = cpu_of(&ru);
 	for (int b = 0; b < 64; b++) {
 		acc += a->lat_hist[b];
 		if (!p50 && acc * 2 >= a->lat_n)
@@ -981,10 +984,7 @@ main(int argc, char **argv)
 		 * topic is answered with a snapshot */
 		zmq_setsockopt(a->xpub, ZMQ_XPUB_VERBOSE, &one, sizeof one);
 	} else {
-		/* glibc ignores the size when it picks the buffer itself
-		 * (st_blksize, 4 KiB: a write every 20 messages, measured) */
-		static char outbuf[256 * 1024];
-		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+		ts_stdout_buffered();
 	}
 	load_instruments(a);
 	for (int i = optind; i < argc; i++) {

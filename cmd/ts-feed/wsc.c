@@ -375,16 +375,29 @@ tls_error(struct wsc *w, int ret, char *buf, size_t n)
 	return buf;
 }
 
-static int
-queue_bytes(struct wsc *w, const void *p, size_t n)
+/* Room for n more bytes at the end of the send queue, or NULL when the
+ * peer has stopped reading (the connection is then failed). */
+static unsigned char *
+queue_room(struct wsc *w, size_t n)
 {
 	if (w->wpos == w->wlen)
 		w->wpos = w->wlen = 0;
-	if (w->wlen - w->wpos + n > MAX_WQUEUE)
-		return fail(w, "the server does not read what is sent (%u MiB queued)",
-		    MAX_WQUEUE >> 20);
+	if (w->wlen - w->wpos + n > MAX_WQUEUE) {
+		fail(w, "the server does not read what is sent (%u MiB queued)", MAX_WQUEUE >> 20);
+		return NULL;
+	}
 	ts_xgrow((void **)&w->wb, &w->wcap, w->wlen + n, 1);
-	memcpy(w->wb + w->wlen, p, n);
+	return w->wb + w->wlen;
+}
+
+static int
+queue_bytes(struct wsc *w, const void *p, size_t n)
+{
+	unsigned char *q = queue_room(w, n);
+
+	if (!q)
+		return -1;
+	memcpy(q, p, n);
 	w->wlen += n;
 	return 0;
 }
@@ -392,17 +405,13 @@ queue_bytes(struct wsc *w, const void *p, size_t n)
 static int
 queue_frame(struct wsc *w, int opcode, const void *p, size_t n)
 {
-	unsigned char mask[4];
+	unsigned char mask[4], *q;
 
-	if (w->wpos == w->wlen)
-		w->wpos = w->wlen = 0;
-	if (w->wlen - w->wpos + n + 14 > MAX_WQUEUE)
-		return fail(w, "the server does not read what is sent (%u MiB queued)",
-		    MAX_WQUEUE >> 20);
 	if (RAND_bytes(mask, 4) != 1)
 		return fail(w, "no random bytes for the frame mask");
-	ts_xgrow((void **)&w->wb, &w->wcap, w->wlen + n + 14, 1);
-	w->wlen += wsc_frame_build(w->wb + w->wlen, opcode, p, n, mask);
+	if (!(q = queue_room(w, n + 14)))
+		return -1;
+	w->wlen += wsc_frame_build(q, opcode, p, n, mask);
 	return 0;
 }
 

@@ -265,13 +265,12 @@ poll_server(void)
 }
 
 static void
-server_answer(struct wsc *w, const char *status, const unsigned char *after, size_t n)
+server_answer(const char *status, const unsigned char *after, size_t n)
 {
 	char key[64] = "", acc[32], resp[512];
 	const char *k = strstr(req, "Sec-WebSocket-Key: ");
 	int len;
 
-	(void)w;
 	if (k)
 		sscanf(k + 19, "%63[^\r]", key);
 	wsc_accept_for(key, acc);
@@ -390,7 +389,7 @@ test_conversation(void)
 	n += server_frame(buf + n, 1, 9, "pp", 2);          /* a ping between */
 	n += server_frame(buf + n, 1, 0, "cd", 2);          /* ... text "abcd" */
 	n += server_frame(buf + n, 1, 2, "\x01\x02", 2);    /* binary */
-	server_answer(&w, "HTTP/1.1 101 Switching Protocols", buf, n);
+	server_answer("HTTP/1.1 101 Switching Protocols", buf, n);
 	nwant = 3;
 	pump(&w, 3000, got_msgs);
 	CHECK_INT(seen.opened, 1);
@@ -468,7 +467,7 @@ test_local_close(void)
 	start(&w, "localhost"); /* a name: looked up asynchronously */
 	n = server_frame(buf, 1, 1, "one", 3);
 	n += server_frame(buf + n, 1, 1, "two", 3);
-	server_answer(&w, "HTTP/1.1 101 Switching Protocols", NULL, 0);
+	server_answer("HTTP/1.1 101 Switching Protocols", NULL, 0);
 	nwant = 1;
 	pump(&w, 3000, got_msgs);
 	CHECK_INT(seen.opened, 1);
@@ -498,7 +497,7 @@ test_failures(void)
 
 	/* refused upgrade */
 	start(&w, "127.0.0.1");
-	server_answer(&w, "HTTP/1.1 429 Too Many Requests", NULL, 0);
+	server_answer("HTTP/1.1 429 Too Many Requests", NULL, 0);
 	pump(&w, 3000, closed);
 	CHECK_INT(seen.closed, 1);
 	CHECK_INT(seen.was_open, 0);
@@ -509,7 +508,7 @@ test_failures(void)
 	/* a masked frame from the server is a protocol error */
 	start(&w, "127.0.0.1");
 	memcpy(buf, "\x81\x82\x01\x02\x03\x04xx", 8);
-	server_answer(&w, "HTTP/1.1 101 Switching Protocols", buf, 8);
+	server_answer("HTTP/1.1 101 Switching Protocols", buf, 8);
 	pump(&w, 3000, closed);
 	CHECK_INT(seen.opened, 1);
 	CHECK(strstr(seen.why, "masked frame"));
@@ -518,7 +517,7 @@ test_failures(void)
 
 	/* the peer goes away */
 	start(&w, "127.0.0.1");
-	server_answer(&w, "HTTP/1.1 101 Switching Protocols", NULL, 0);
+	server_answer("HTTP/1.1 101 Switching Protocols", NULL, 0);
 	pump(&w, 100, NULL);
 	close(srv);
 	srv = -1;
