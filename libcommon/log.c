@@ -191,3 +191,11 @@ ts_xgrow(void **p, size_t *cap, size_t need, size_t elt)
 	*p = ts_xrealloc(*p, c * elt);
 	*cap = c;
 }
+
+void
+ts_stdout_buffered(void)
+{
+	static char buf[256 * 1024];
+
+	setvbuf(stdout, buf, _IOFBF, sizeof buf);
+}

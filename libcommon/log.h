@@ -58,4 +58,9 @@ char *ts_xstrndup(const char *s, size_t n);
 /* Grow *p (of *cap elements of size elt) to hold at least need elements. */
 void ts_xgrow(void **p, size_t *cap, size_t need, size_t elt);
 
+/* Make stdout fully buffered in 256 KiB of our own, before anything is
+ * written to it. (setvbuf with a NULL buffer gets glibc's own choice,
+ * st_blksize, 4 KiB, whatever size is asked: a write every few messages.) */
+void ts_stdout_buffered(void);
+
 #endif

@@ -1178,11 +1178,7 @@ main(int argc, char **argv)
 		parse_tfs(&a, tfs ? tfs : "1m");
 		a.hist_n = 0;
 		a.out = stdout;
-		{
-			/* glibc ignores the size when it picks the buffer (4 KiB) */
-			static char outbuf[1 << 16];
-			setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-		}
+		ts_stdout_buffered();
 		run_filter(&a, in, name);
 		if (in != stdin)
 			fclose(in);

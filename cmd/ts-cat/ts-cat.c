@@ -241,13 +241,10 @@ main(int argc, char **argv)
 	l = ts_loop_new();
 	ts_loop_signal(l, SIGINT, on_stop, NULL);
 	ts_loop_signal(l, SIGTERM, on_stop, NULL);
-	if (isatty(1)) {
+	if (isatty(1))
 		setvbuf(stdout, NULL, _IOLBF, 0);
-	} else {
-		/* glibc ignores the size when it picks the buffer (4 KiB) */
-		static char outbuf[1 << 16];
-		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	}
+	else
+		ts_stdout_buffered();
 
 	c.sub = ts_bus_sub(&ep);
 	/* Once per topic: ZeroMQ passes a socket's every subscribe upstream but

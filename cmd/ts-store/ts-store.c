@@ -860,11 +860,7 @@ cmd_query(struct opts *o, int argc, char **argv)
 	if (ts_topic_parse(argv[optind], NULL, NULL) < 0)
 		ts_die(TS_EXIT_USAGE, "bad topic '%s'", argv[optind]);
 	signal(SIGPIPE, SIG_IGN);
-	{
-		/* glibc ignores the size when it picks the buffer (4 KiB) */
-		static char outbuf[1 << 16];
-		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	}
+	ts_stdout_buffered();
 	open_db(&s, o, 1);
 	n = store_query(&s, argv[optind], since, until, o->limit, o->fmt, stdout, err, sizeof err);
 	store_close(&s);
