@@ -8,6 +8,9 @@
 
 include config.mk
 
+# the included .mk files below define rules of their own; plain `make` builds the programs
+.DEFAULT_GOAL := all
+
 ifeq ($(SANITIZE),1)
 OUT := $(BUILD)/bin
 else

@@ -414,6 +414,31 @@ rec_is_book(const struct sim_rec *r)
 	    memmem(r->data, r->len, "\"depthUpdate\"", 13);
 }
 
+/* A Coinbase connection's sequence_num goes on from the last one replayed,
+ * so the heartbeats that keep it alive after the recording ends continue
+ * the sequence the way the exchange's would. */
+static void
+replay_seq(struct conn *c, const struct sim_rec *r)
+{
+	static const char key[] = "\"sequence_num\":";
+	const char *p = memmem(r->data, r->len, key, sizeof key - 1);
+	uint64_t n = 0;
+
+	if (!p)
+		return;
+	p += sizeof key - 1;
+	while (p < r->data + r->len && *p >= '0' && *p <= '9')
+		n = n * 10 + (uint64_t)(*p++ - '0');
+	c->seqnum = n + 1;
+}
+
+/* Has the connection been sent the whole recording? */
+static int
+replay_done(const struct conn *c)
+{
+	return c->replaying && c->replay_pos >= G.rp.nrecv;
+}
+
 static void
 replay_fill(struct conn *c)
 {
@@ -438,6 +463,8 @@ replay_fill(struct conn *c)
 			G.repeat[G.replay_ex]--;
 			q_text(c, r->data, r->len);
 		}
+		if (c->ex == SIM_COINBASE)
+			replay_seq(c, r);
 	}
 	if (c->replay_pos > G.rt.pos)
 		sim_rtruth_advance(&G.rt, &G.rp, c->replay_pos);
@@ -764,6 +791,8 @@ cb_receive(struct conn *c, const char *in, size_t len)
 		return;
 	}
 	if (G.replay) {
+		if (!bit) /* kept alive with heartbeats once the recording ends */
+			c->heartbeats = on;
 		c->replaying = 1;
 		replay_fill(c);
 		return;
@@ -1128,7 +1157,8 @@ on_heartbeat(lws_sorted_usec_list_t *sul)
 	if (!(G.stall_until && ts_mono_us() < G.stall_until)) {
 		int fmt = 0;
 		for (struct conn *c = G.conns; c; c = c->next) {
-			if (c->ex != SIM_COINBASE || !c->heartbeats || c->closing)
+			if (c->ex != SIM_COINBASE || !c->heartbeats || c->closing ||
+			    (c->replaying && !replay_done(c)))
 				continue;
 			if (!fmt++)
 				sim_cb_heartbeat(&G.h, &G.t, now, G.hb_counter, G.start_us);

@@ -84,6 +84,13 @@ if [ -r "$CB" ]; then
 		$WS -w 60 -n $((ncb - 1)) -s "{\"type\":\"subscribe\",\"product_ids\":[\"BTC-USD\"],\"channel\":\"level2\"}" "ws://127.0.0.1:$C/" >c2.out &&
 		jq -s -e "[.[].sequence_num] | . as \$s | [range(1; length) | select(\$s[.] != \$s[. - 1] + 1)] | length == 1" c2.out
 	'
+	test_expect_success 'coinbase: after the recording, heartbeats go on with the next sequence_num' '
+		$WS -w 60 -n $((ncb + 2)) -s "{\"type\":\"subscribe\",\"channel\":\"heartbeats\"}" \
+		    -s "{\"type\":\"subscribe\",\"product_ids\":[\"BTC-USD\"],\"channel\":\"level2\"}" \
+		    "ws://127.0.0.1:$C/" >c3.out &&
+		jq -s -e "[.[].sequence_num] == [range(0; $ncb + 2)]" c3.out &&
+		tail -n 2 c3.out | jq -s -e "all(.[]; .channel == \"heartbeats\")"
+	'
 else
 	echo "ok - # skip coinbase replay: $CB not found"
 fi
