@@ -152,6 +152,10 @@ struct sup {
 	void *xpub;               /* for status/supervisor */
 	struct ts_pub status_pub;
 	void (*on_change)(struct sup *s); /* a state changed: publish status */
+	pid_t guard_pid;          /* the guard (sup_guard.c), or 0 */
+	int guard_fd;             /* write end of its pipe, or -1 */
+	int64_t guard_started_us;
+	unsigned t_guard;         /* restart of a guard that died */
 };
 
 /* Start the always-on services. */
@@ -166,6 +170,24 @@ int sup_running(const struct sup *s);
 /* Control commands: 0, or -1 with a message in err. */
 int sup_cmd_stop(struct sup *s, const char *name, char *err, size_t n);
 int sup_cmd_restart(struct sup *s, const char *name, char *err, size_t n);
+
+/* ---- the guard (sup_guard.c) ---- */
+
+/* Fork the guard: a process that, when the supervisor dies however it dies,
+ * sends SIGTERM, then SIGKILL after the stop timeout, to every process group
+ * it was told of. It is told the groups of the children already running.
+ * Set s->guard_fd to -1 before the first call. A failure is reported; the
+ * children then have only PR_SET_PDEATHSIG. */
+void sup_guard_start(struct sup *s);
+/* Tell the guard that process group `pgid` started (on 1) or ended (on 0).
+ * (A child between fork and exec writes its record to guard_fd itself.) */
+void sup_guard_group(struct sup *s, pid_t pgid, int on);
+/* Was `pid` (reaped with `status`) the guard? Then 1, and a new guard starts
+ * (at most once a second) unless the supervisor is stopping. */
+int sup_guard_reaped(struct sup *s, pid_t pid, int status);
+/* Close the guard's pipe and wait for the guard to exit (before the loop is
+ * freed). */
+void sup_guard_stop(struct sup *s);
 
 /* ---- status and control (sup_ctl.c) ---- */
 

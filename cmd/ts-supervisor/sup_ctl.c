@@ -24,6 +24,7 @@ sup_status_json(struct sup *s, struct ts_jw *w)
 	ts_jw_kstr(w, "bus", s->bus_env);
 	ts_jw_kbool(w, "demo", s->demo);
 	ts_jw_kbool(w, "stopping", s->shutting_down);
+	ts_jw_ki64(w, "guard", s->guard_pid);
 	ts_jw_key(w, "services");
 	ts_jw_arr(w);
 	for (int i = 0; i < SUP_MAX_PROCS; i++) {

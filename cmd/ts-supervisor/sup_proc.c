@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,7 @@ spawn(struct sup_proc *p)
 	const char *bad;
 	int fds[2], argc;
 	pid_t parent = getpid(), pid;
-	sigset_t none;
+	sigset_t all, old;
 
 	p->kick = 0;
 	cancel(p, &p->t_backoff);
@@ -219,9 +220,14 @@ spawn(struct sup_proc *p)
 	if (!strchr(argv[0], '/') && s->self_dir[0])
 		snprintf(path, sizeof path, "%s/%s", s->self_dir, argv[0]);
 	env = child_env(s, SUP_READY_FD, envstore, sizeof envstore);
-	sigemptyset(&none);
+	/* signals stay blocked in the child until its handlers are reset, so a
+	 * SIGTERM meant for it cannot run our handler instead */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 
 	pid = fork();
+	if (pid != 0)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		ts_warn_errno("cannot start '%s': fork failed", p->name);
 		free(env);
@@ -231,13 +237,25 @@ spawn(struct sup_proc *p)
 	}
 	if (pid == 0) {
 		int nullfd;
-		/* die with the supervisor, even if it died just before this */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int32_t me = (int32_t)getpid();
+		struct sigaction dfl;
+		sigset_t none;
+		/* Dying with the supervisor: the child gets SIGTERM when the
+		 * supervisor dies (PR_SET_PDEATHSIG; checked after the prctl in
+		 * case it died before); the rest of its process group (a
+		 * pipeline's other members) is ended by the guard, which learns
+		 * the group here, before any grandchild exists (sup_guard.c). */
+		setpgid(0, 0);
+		if (s->guard_fd >= 0)
+			(void)!write(s->guard_fd, &me, sizeof me);
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		for (int sig = 1; sig < NSIG; sig++)
+			sigaction(sig, &dfl, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(TS_EXIT_TEMP);
-		setpgid(0, 0);
-		for (int sig = 1; sig < NSIG; sig++)
-			signal(sig, SIG_DFL);
+		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if ((nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0 && nullfd != 0) {
 			dup2(nullfd, 0);
@@ -256,6 +274,7 @@ spawn(struct sup_proc *p)
 		child_fail("run", argv[0]);
 	}
 	setpgid(pid, pid); /* also here: no race with kill(-pid) */
+	sup_guard_group(s, pid, 1);
 	free(env);
 	close(fds[1]);
 	p->ready_fd = fds[0];
@@ -404,6 +423,19 @@ update(struct sup_proc *p)
 	}
 }
 
+/* What a leader left in its group is followed until the group is empty:
+ * the supervisor is a child subreaper (main), so those processes become its
+ * children and each one's end is a SIGCHLD (sup_reap calls this). */
+static void
+orphans_check(struct sup_proc *p)
+{
+	if (p->orphan_pgid <= 0 || kill(-p->orphan_pgid, 0) == 0)
+		return;
+	cancel(p, &p->t_orphan);
+	sup_guard_group(p->sup, p->orphan_pgid, 0);
+	p->orphan_pgid = 0;
+}
+
 static void
 on_orphans(struct ts_loop *l, unsigned id, void *arg)
 {
@@ -416,9 +448,7 @@ on_orphans(struct ts_loop *l, unsigned id, void *arg)
 		    "SIGKILL", p->name, (long)p->orphan_pgid);
 		kill(-p->orphan_pgid, SIGKILL);
 	}
-	p->orphan_pgid = 0;
-	if (p->sup->shutting_down && !sup_running(p->sup))
-		ts_loop_stop(p->sup->loop);
+	orphans_check(p);
 }
 
 /* The leader is gone; what it left in its group (the other end of a
@@ -426,12 +456,16 @@ on_orphans(struct ts_loop *l, unsigned id, void *arg)
 static void
 end_group(struct sup_proc *p, pid_t pgid)
 {
-	if (kill(-pgid, SIGTERM) < 0)
-		return; /* nobody left */
+	if (kill(-pgid, SIGTERM) < 0) {
+		sup_guard_group(p->sup, pgid, 0); /* nobody left */
+		return;
+	}
 	kill(-pgid, SIGCONT);
-	if (p->t_orphan && p->orphan_pgid > 0) {
+	if (p->orphan_pgid > 0 && p->orphan_pgid != pgid) {
+		/* the previous run's leftovers are still there: no more waiting */
 		cancel(p, &p->t_orphan);
 		kill(-p->orphan_pgid, SIGKILL);
+		sup_guard_group(p->sup, p->orphan_pgid, 0);
 	}
 	p->orphan_pgid = pgid;
 	p->t_orphan = ts_loop_timer(p->sup->loop, p->sup->conf.set.stop_timeout_us, 0,
@@ -509,6 +543,8 @@ sup_reap(struct sup *s)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (sup_guard_reaped(s, pid, status))
+			continue;
 		for (int i = 0; i < SUP_MAX_PROCS; i++) {
 			if (s->proc[i].used && s->proc[i].pid == pid) {
 				exited(&s->proc[i], status);
@@ -516,6 +552,9 @@ sup_reap(struct sup *s)
 			}
 		}
 	}
+	for (int i = 0; i < SUP_MAX_PROCS; i++)
+		if (s->proc[i].used)
+			orphans_check(&s->proc[i]);
 }
 
 static struct sup_proc *
@@ -546,7 +585,7 @@ instance(struct sup *s, int svc, const struct sup_vars *v)
 			spare = &s->proc[i];
 	for (int i = 0; i < SUP_MAX_PROCS && !spare; i++) {
 		struct sup_proc *q = &s->proc[i];
-		if (q->state == SUP_DOWN && q->subs == 0 && !q->t_backoff &&
+		if (q->state == SUP_DOWN && q->subs == 0 && !q->t_backoff && !q->orphan_pgid &&
 		    !s->conf.svc[q->svc].always)
 			spare = q;
 	}
@@ -648,7 +687,7 @@ sup_running(const struct sup *s)
 
 	for (int i = 0; i < SUP_MAX_PROCS; i++) {
 		const struct sup_proc *p = &s->proc[i];
-		n += p->used && (p->pid > 0 || (p->orphan_pgid > 0 && p->t_orphan &&
+		n += p->used && (p->pid > 0 || (p->orphan_pgid > 0 &&
 		    kill(-p->orphan_pgid, 0) == 0));
 	}
 	return n;

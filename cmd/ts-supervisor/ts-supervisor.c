@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -277,9 +278,13 @@ on_stop(struct ts_loop *l, int signo, void *arg)
 
 	if (s->shutting_down) {
 		ts_info("signal %d again: killing every child", signo);
-		for (int i = 0; i < SUP_MAX_PROCS; i++)
-			if (s->proc[i].used && s->proc[i].pid > 0)
-				kill(-s->proc[i].pid, SIGKILL), kill(s->proc[i].pid, SIGKILL);
+		for (int i = 0; i < SUP_MAX_PROCS; i++) {
+			const struct sup_proc *c = &s->proc[i];
+			if (c->used && c->pid > 0)
+				kill(-c->pid, SIGKILL), kill(c->pid, SIGKILL);
+			if (c->used && c->orphan_pgid > 0)
+				kill(-c->orphan_pgid, SIGKILL);
+		}
 		return;
 	}
 	ts_info("stopping on signal %d", signo);
@@ -479,6 +484,7 @@ main(int argc, char **argv)
 	s->ep = p->ep;
 	s->on_change = on_change;
 	s->started_us = ts_mono_us();
+	s->guard_fd = -1;
 	snprintf(s->bus_env, sizeof s->bus_env, "%.255s", p->ep.tcp ? p->ep.pub : p->ep.dir);
 	{
 		char exe[512];
@@ -509,6 +515,11 @@ main(int argc, char **argv)
 	if (s->demo)
 		ts_info("demo mode: ts-sim on 127.0.0.1:%d, feeds pointed at it",
 		    s->conf.set.demo_port);
+	/* what a child leaves behind (a pipeline's other members) becomes ours,
+	 * so its end is a SIGCHLD and a stop waits for it (sup_proc.c) */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		ts_warn_errno("cannot become a child subreaper");
+	sup_guard_start(s);
 	sup_proc_start_always(s);
 	if (ready_fd >= 0) {
 		(void)!write(ready_fd, "\n", 1);
@@ -523,6 +534,7 @@ main(int argc, char **argv)
 	ts_info("forwarded %llu messages, %llu subscriptions, %llu unsubscriptions",
 	    (unsigned long long)p->forwarded, (unsigned long long)p->subs,
 	    (unsigned long long)p->unsubs);
+	sup_guard_stop(s);
 	ts_bus_close(&ctl);
 	ts_bus_close(&p->xsub);
 	ts_bus_close(&p->xpub);
