@@ -134,7 +134,8 @@ struct sup_proc {
 	int64_t started_us, ready_us, backoff_us;
 	char last_exit[64];       /* "exit 111", "signal 9", "" */
 	unsigned t_linger, t_backoff, t_kill, t_ready;
-	pid_t orphan_pgid;        /* a group whose leader exited, until SIGKILL */
+	pid_t orphan_pgid;        /* a group whose leader exited, until it is empty */
+	unsigned long long pid_start, orphan_start; /* leaders' start times (sup_groups.c) */
 	unsigned t_orphan;
 };
 
@@ -156,6 +157,7 @@ struct sup {
 	int guard_fd;             /* write end of its pipe, or -1 */
 	int64_t guard_started_us;
 	unsigned t_guard;         /* restart of a guard that died */
+	char groups_path[320];    /* DIR/groups, or "" (tcp bus) */
 };
 
 /* Start the always-on services. */
@@ -188,6 +190,17 @@ int sup_guard_reaped(struct sup *s, pid_t pid, int status);
 /* Close the guard's pipe and wait for the guard to exit (before the loop is
  * freed). */
 void sup_guard_stop(struct sup *s);
+
+/* ---- the groups file (sup_groups.c) ---- */
+
+/* The start time of process `pid` (clock ticks since boot), or 0. */
+unsigned long long sup_groups_start_of(pid_t pid);
+/* Rewrite s->groups_path from the process table (no-op when it is ""). */
+void sup_groups_save(struct sup *s);
+/* At start, once the bus directory is ours: end (SIGTERM, SIGKILL after
+ * the stop timeout) the process groups a dead predecessor listed that still
+ * run, and remove the file. Blocks for at most the stop timeout. */
+void sup_groups_end_leftovers(struct sup *s);
 
 /* ---- status and control (sup_ctl.c) ---- */
 

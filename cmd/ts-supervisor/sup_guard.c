@@ -187,6 +187,7 @@ sup_guard_group(struct sup *s, pid_t pgid, int on)
 	static struct ts_ratelimit rl = TS_RATELIMIT_INIT(0.1, 3);
 	int32_t rec = on ? (int32_t)pgid : -(int32_t)pgid;
 
+	sup_groups_save(s);
 	if (s->guard_fd < 0 || pgid <= 1)
 		return;
 	if (write(s->guard_fd, &rec, sizeof rec) != (ssize_t)sizeof rec && errno != EPIPE)

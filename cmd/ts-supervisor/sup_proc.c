@@ -274,12 +274,13 @@ spawn(struct sup_proc *p)
 		child_fail("run", argv[0]);
 	}
 	setpgid(pid, pid); /* also here: no race with kill(-pid) */
-	sup_guard_group(s, pid, 1);
 	free(env);
 	close(fds[1]);
 	p->ready_fd = fds[0];
 	ts_loop_add(s->loop, NULL, p->ready_fd, ZMQ_POLLIN, on_ready_fd, p);
 	p->pid = pid;
+	p->pid_start = sup_groups_start_of(pid);
+	sup_guard_group(s, pid, 1);
 	p->state = SUP_STARTING;
 	p->started_us = ts_mono_us();
 	p->ready_us = 0;
@@ -468,6 +469,7 @@ end_group(struct sup_proc *p, pid_t pgid)
 		sup_guard_group(p->sup, p->orphan_pgid, 0);
 	}
 	p->orphan_pgid = pgid;
+	p->orphan_start = p->pid_start;
 	p->t_orphan = ts_loop_timer(p->sup->loop, p->sup->conf.set.stop_timeout_us, 0,
 	    on_orphans, p);
 }
@@ -491,6 +493,7 @@ exited(struct sup_proc *p, int status)
 	else
 		snprintf(p->last_exit, sizeof p->last_exit, "exit %d", code);
 	p->pid = 0;
+	sup_groups_save(s);
 	if (was_stopping) {
 		ts_info("'%s' stopped (%s)", p->name, p->last_exit);
 		p->state = SUP_DOWN;

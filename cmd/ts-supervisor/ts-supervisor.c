@@ -188,7 +188,7 @@ static void
 release_ownership(struct proxy *p)
 {
 	char path[300];
-	const char *names[] = { "pub", "sub", "ctl", "lock" };
+	const char *names[] = { "pub", "sub", "ctl", "groups", "lock" };
 
 	if (p->ep.tcp)
 		return;
@@ -502,6 +502,10 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	take_ownership(p);
+	/* before binding: a dead supervisor's children would reconnect */
+	if (!p->ep.tcp)
+		snprintf(s->groups_path, sizeof s->groups_path, "%.300s/groups", p->ep.dir);
+	sup_groups_end_leftovers(s);
 	p->xsub = bound(ZMQ_XSUB, p->ep.pub);
 	p->xpub = bound(ZMQ_XPUB, p->ep.sub);
 	ctl = sup_ctl_bind(s);
