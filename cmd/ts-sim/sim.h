@@ -9,11 +9,14 @@
 enum sim_ex { SIM_COINBASE, SIM_BINANCE, SIM_NEX };
 
 #define SIM_MAX_SYMS 64
-#define SIM_MAX_LEVELS 256  /* array size; the model keeps 50..200 a side */
-#define SIM_MIN_DEPTH 50
-#define SIM_MAX_DEPTH 200
-#define SIM_MAX_FILL 8
-#define SIM_MAX_CHG 24
+/* Levels a side of a book holds at most (the model aims at fewer: see
+ * the profiles in sim_market.c). Binance's stays within what one REST
+ * snapshot (limit 1000) returns, so a client's book can equal the truth. */
+#define SIM_BN_MAX_DEPTH 1000
+#define SIM_CB_MAX_DEPTH 8000
+#define SIM_MIN_DEPTH 20    /* a cancel never takes a side below this */
+#define SIM_MAX_FILL 8      /* trades of one taker order */
+#define SIM_MAX_CHG 64      /* level changes of one book message */
 #define SIM_RING 65536      /* trades kept per symbol (a power of two) */
 #define SIM_HIST_MIN (7 * 1440) /* minutes of generated history before start */
 #define SIM_SEC_RING 3600   /* one-second candles kept */
@@ -49,8 +52,13 @@ struct sim_sym {
 	char lower[24];  /* Binance stream name: btcusdt */
 	int px_scale, qty_scale;
 	int64_t tick, step; /* price increment and size increment */
-	struct sim_level lv[2][SIM_MAX_LEVELS]; /* [0] bids best first, [1] asks */
+	/* [0] bids best first, [1] asks; n[side] levels from lv[side][0]. lv
+	 * points into lvbuf, with room before and after it, so a level near the
+	 * top moves only the levels above it. */
+	struct sim_level *lv[2];
 	int n[2];
+	struct sim_level *lvbuf[2];
+	int lvcap; /* entries of each lvbuf */
 	uint64_t rng;
 	uint64_t next_trade_id, first_trade_id;
 	uint64_t update_id; /* Binance: last book update id */
@@ -95,10 +103,14 @@ struct sim_sym *sim_market_add(struct sim_market *m, enum sim_ex ex,
 void sim_market_free(struct sim_market *m);
 /* The symbol of an exchange by canonical or native name, or NULL. */
 struct sim_sym *sim_market_find(const struct sim_market *m, enum sim_ex ex, const char *name);
-/* Move symbol s once: a quote change, a new or cancelled level, or a trade
- * that takes liquidity. Fills ev, records trades (ring, candles, truth). */
+/* Move symbol s by one book message's worth: level changes (new, changed
+ * and cancelled levels, how many and how far from the top as in the
+ * exchange's recordings) and, sometimes, a taker order that sweeps levels.
+ * Fills ev, records trades (ring, candles, truth). */
 void sim_market_step(struct sim_market *m, struct sim_sym *s, int64_t now_us,
     struct sim_event *ev);
+/* The most levels a side of a book of exchange ex holds. */
+int sim_max_depth(enum sim_ex ex);
 /* The symbol that moves next (deterministic round robin by seed). */
 struct sim_sym *sim_market_pick(struct sim_market *m);
 /* A trade by id, or NULL when it is not (or no longer) in the ring. */

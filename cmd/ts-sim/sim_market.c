@@ -51,14 +51,6 @@ rnd_u(uint64_t *st)
 	return ((double)(rnd(st) >> 11) + 0.5) / 9007199254740992.0;
 }
 
-/* A depth index: mostly near the top of the book. */
-static int
-rnd_depth(uint64_t *st, int n)
-{
-	int i = (int)(-log(rnd_u(st)) * 6.0);
-	return i < n ? i : (int)rnd_n(st, n);
-}
-
 static int64_t
 pow10i(int n)
 {
@@ -66,6 +58,104 @@ pow10i(int n)
 	while (n-- > 0)
 		v *= 10;
 	return v;
+}
+
+/*
+ * How each exchange's book moves, measured on the recordings in
+ * ../shared/data/recordings/ with bench/sim/realism.py (bench/sim/realism.md):
+ *
+ *   Binance (BINANCE.jsonl.zst, 177 depthUpdates of NKNUSDT, BLZETH, LRCBTC,
+ *   RUNEEUR): 2.38 levels a message (p50 2, p90 5, max 13), 8.3% of the
+ *   changed levels deleted, changed levels 4 ticks from the top at p50 and 35
+ *   at p90; the REST snapshots (limit 1000) hold 174 to 1000 levels a side.
+ *
+ *   Coinbase (COINBASE.jsonl.zst, 773 l2_data updates of BTC-USD, ETH-USD):
+ *   6.29 levels a message (p50 5, p90 14, max 60), 24.4% deleted, 482 ticks
+ *   from the top at p50 and 76,212 at p90; 13.6 book messages a
+ *   market_trades message, 1.39 trades in one (p90 2, max 6); the level2
+ *   snapshots hold 6,935 to 27,236 levels a side.
+ *
+ * A message's level count is geometric with the recorded mean. Each change
+ * falls in a band of distance from the top of its side (in ticks) with the
+ * band's recorded share of changes; in the band it is a new level, a
+ * cancelled one or a new quantity, the first two weighted by how far the
+ * band's level count is from the recorded one, so the book keeps the
+ * recorded shape and the recorded share of deletes.
+ */
+struct band {
+	int64_t hi;    /* the band is [previous hi, hi) ticks from the top */
+	double share;  /* of the changes */
+	double levels; /* a side holds this many in it, on average */
+};
+
+struct profile {
+	double levels_mean;  /* level changes in one book message */
+	double delete_share; /* of the level changes */
+	double trade_share;  /* book messages that come with a taker order */
+	double sweep_mean;   /* trades (levels touched) of one taker order */
+	int max_depth;
+	int nband;
+	struct band band[24];
+};
+
+static const struct profile profiles[SIM_NEX] = {
+	[SIM_COINBASE] = {
+		.levels_mean = 6.29, .delete_share = 0.244,
+		.trade_share = 1 / 13.6, .sweep_mean = 1.39,
+		.max_depth = SIM_CB_MAX_DEPTH,
+		/* band levels: the mean of the recorded snapshots' sides out to
+		 * 50,000 ticks; further out the recorded 1,100 to 7,400 a band
+		 * are cut to 800 to 1,000, so a side holds about 5,500 levels, not
+		 * 17,000: one snapshot is 1.4 MB instead of 4 */
+		.nband = 19,
+		.band = {
+			{ 1, 0.068, 1 }, { 2, 0.015, 0.5 }, { 3, 0.008, 0.2 },
+			{ 5, 0.018, 0.75 }, { 10, 0.024, 2 }, { 20, 0.023, 3 },
+			{ 50, 0.011, 7 }, { 100, 0.073, 14 }, { 200, 0.150, 30 },
+			{ 500, 0.122, 53 }, { 1000, 0.062, 59 }, { 2000, 0.006, 70 },
+			{ 5000, 0.109, 244 }, { 10000, 0.072, 366 },
+			{ 20000, 0.031, 580 }, { 50000, 0.094, 1290 },
+			{ 100000, 0.030, 1000 }, { 200000, 0.040, 1000 },
+			{ 1000000, 0.043, 800 },
+		},
+	},
+	[SIM_BINANCE] = {
+		/* the trades' deletes come on top: 0.068 gives the recorded 8.3% */
+		.levels_mean = 2.38, .delete_share = 0.068,
+		/* the recording has no trade stream: the generator's old mix */
+		.trade_share = 0.20, .sweep_mean = 1.39,
+		.max_depth = SIM_BN_MAX_DEPTH,
+		/* band levels: NKNUSDT's and LRCBTC's snapshots (the two with
+		 * trading near the top), about 860 a side */
+		.nband = 14,
+		.band = {
+			{ 1, 0.150, 1 }, { 2, 0.113, 0.8 }, { 3, 0.078, 0.8 },
+			{ 5, 0.164, 1.5 }, { 10, 0.208, 4 }, { 20, 0.132, 8 },
+			{ 50, 0.091, 20 }, { 100, 0.059, 25 }, { 200, 0.005, 45 },
+			/* none recorded further out (p99 77 ticks): seldom */
+			{ 500, 0.0005, 110 }, { 1000, 0.0002, 170 },
+			{ 2000, 0.0001, 200 }, { 5000, 0.00005, 170 },
+			{ 10000, 0.00003, 100 },
+		},
+	},
+};
+
+int
+sim_max_depth(enum sim_ex ex)
+{
+	return profiles[ex].max_depth;
+}
+
+/* at least 1, geometric with the given mean */
+static int
+rnd_geo(uint64_t *st, double mean)
+{
+	double k;
+
+	if (mean <= 1)
+		return 1;
+	k = 1 + floor(log(rnd_u(st)) / log(1 - 1 / mean));
+	return k > 1e6 ? 1000000 : (int)k;
 }
 
 /* A size for a resting level: a notional of about $100 to $40,000. */
@@ -107,29 +197,134 @@ sym_params(struct sim_sym *s, uint64_t *st, double *mid)
 	*mid = px;
 }
 
+/* ---- the book: each side an array, best first, with room on both ends ---- */
+
+static void
+lv_sync(struct sim_sym *s, int side, int off)
+{
+	s->lv[side] = s->lvbuf[side] + off;
+}
+
+static int
+lv_off(const struct sim_sym *s, int side)
+{
+	return (int)(s->lv[side] - s->lvbuf[side]);
+}
+
+/* The index of price px on a side, or where it would go (levels before it
+ * are better). *found tells which. */
+static int
+lv_find(const struct sim_sym *s, int side, int64_t px, int *found)
+{
+	const struct sim_level *a = s->lv[side];
+	int lo = 0, hi = s->n[side];
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (side ? a[mid].px < px : a[mid].px > px)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < s->n[side] && a[lo].px == px;
+	return lo;
+}
+
+/* Insert at index at: the shorter part of the array moves. */
+static void
+lv_insert(struct sim_sym *s, int side, int at, int64_t px, int64_t qty)
+{
+	int off = lv_off(s, side), n = s->n[side];
+	struct sim_level *buf = s->lvbuf[side];
+
+	if (off + n >= s->lvcap || (off == 0 && at < n - at)) { /* re-centre */
+		int to = (s->lvcap - n) / 2;
+		memmove(buf + to, buf + off, (size_t)n * sizeof *buf);
+		off = to;
+	}
+	if (off > 0 && at < n - at) {
+		memmove(buf + off - 1, buf + off, (size_t)at * sizeof *buf);
+		off--;
+	} else {
+		memmove(buf + off + at + 1, buf + off + at, (size_t)(n - at) * sizeof *buf);
+	}
+	buf[off + at].px = px;
+	buf[off + at].qty = qty;
+	s->n[side]++;
+	lv_sync(s, side, off);
+}
+
+static void
+lv_remove(struct sim_sym *s, int side, int at)
+{
+	int off = lv_off(s, side), n = s->n[side];
+	struct sim_level *buf = s->lvbuf[side];
+
+	if (at < n - 1 - at) {
+		memmove(buf + off + 1, buf + off, (size_t)at * sizeof *buf);
+		off++;
+	} else {
+		memmove(buf + off + at, buf + off + at + 1, (size_t)(n - at - 1) * sizeof *buf);
+	}
+	s->n[side]--;
+	lv_sync(s, side, off);
+}
+
+/* The price `ticks` behind the top of a side (0 when there is none). */
+static int64_t
+behind(const struct sim_sym *s, int side, int64_t ticks)
+{
+	int64_t px = side ? s->lv[1][0].px + ticks * s->tick : s->lv[0][0].px - ticks * s->tick;
+	return px > 0 ? px : 0;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* A book of the profile's shape around mid: each band gets its level
+ * count (the fraction by chance) at distinct ticks. */
 static void
 book_init(struct sim_sym *s, double mid)
 {
+	const struct profile *p = &profiles[s->ex];
 	uint64_t *st = &s->rng;
 	int64_t m = (int64_t)(mid * (double)pow10i(s->px_scale));
-	int depth = 100 + (int)rnd_n(st, 50);
 	int64_t spread = 1 + rnd_n(st, 3);
+	int64_t *d = ts_xcalloc((size_t)p->max_depth, sizeof *d);
 
-	s->lv[0][0].px = m - spread / 2 - 0;
-	s->lv[1][0].px = s->lv[0][0].px + spread;
+	s->lvcap = 2 * p->max_depth + 64;
 	for (int side = 0; side < 2; side++) {
-		for (int i = 0; i < depth; i++) {
-			struct sim_level *l = &s->lv[side][i];
-			if (i > 0) {
-				int64_t gap = 1 + rnd_n(st, 3);
-				l->px = s->lv[side][i - 1].px + (side ? gap : -gap);
-			}
-			l->qty = 0;
+		int nd = 0, k = 0;
+		int64_t top = side ? m - spread / 2 + spread : m - spread / 2;
+
+		s->lvbuf[side] = ts_xcalloc((size_t)s->lvcap, sizeof *s->lvbuf[side]);
+		lv_sync(s, side, p->max_depth / 2 + 32);
+		d[nd++] = 0;
+		for (int b = 1; b < p->nband; b++) {
+			int64_t lo = p->band[b - 1].hi, width = p->band[b].hi - lo;
+			double want = p->band[b].levels;
+			int count = (int)want + (rnd_u(st) < want - floor(want));
+			for (int i = 0; i < count && nd < p->max_depth; i++)
+				d[nd++] = lo + rnd_n(st, width);
 		}
-		s->n[side] = depth;
+		qsort(d, (size_t)nd, sizeof *d, cmp_i64);
+		for (int i = 0; i < nd; i++) {
+			int64_t px = side ? top + d[i] * s->tick : top - d[i] * s->tick;
+			if ((i > 0 && d[i] == d[i - 1]) || px <= 0)
+				continue;
+			s->lv[side][k].px = px;
+			s->lv[side][k].qty = 0;
+			k++;
+		}
+		s->n[side] = k;
 	}
+	free(d);
 	for (int side = 0; side < 2; side++)
-		for (int i = 0; i < depth; i++)
+		for (int i = 0; i < s->n[side]; i++)
 			s->lv[side][i].qty = level_qty(s, st);
 }
 
@@ -199,6 +394,8 @@ sim_market_free(struct sim_market *m)
 		free(m->sym[i]->ring);
 		free(m->sym[i]->hist);
 		free(m->sym[i]->live);
+		free(m->sym[i]->lvbuf[0]);
+		free(m->sym[i]->lvbuf[1]);
 		free(m->sym[i]);
 		m->sym[i] = NULL;
 	}
@@ -235,49 +432,21 @@ sim_trade_get(const struct sim_sym *s, uint64_t id)
 	return t->id == id ? t : NULL;
 }
 
+/* Record a level change; a second change of the same level in one message
+ * replaces the first, as an exchange's aggregated update shows it once. */
 static void
 chg(struct sim_event *ev, int side, int64_t px, int64_t qty)
 {
+	for (int i = 0; i < ev->nchg; i++)
+		if (ev->chg[i].px == px && ev->chg[i].side == side) {
+			ev->chg[i].qty = qty;
+			return;
+		}
 	if (ev->nchg < SIM_MAX_CHG) {
 		ev->chg[ev->nchg].side = side;
 		ev->chg[ev->nchg].px = px;
 		ev->chg[ev->nchg].qty = qty;
 		ev->nchg++;
-	}
-}
-
-static void
-lv_insert(struct sim_sym *s, int side, int at, int64_t px, int64_t qty)
-{
-	struct sim_level *a = s->lv[side];
-	memmove(a + at + 1, a + at, (size_t)(s->n[side] - at) * sizeof *a);
-	a[at].px = px;
-	a[at].qty = qty;
-	s->n[side]++;
-}
-
-static void
-lv_remove(struct sim_sym *s, int side, int at)
-{
-	struct sim_level *a = s->lv[side];
-	memmove(a + at, a + at + 1, (size_t)(s->n[side] - at - 1) * sizeof *a);
-	s->n[side]--;
-}
-
-/* Keep a side at least SIM_MIN_DEPTH deep by adding levels at its far end. */
-static void
-refill(struct sim_sym *s, int side, struct sim_event *ev)
-{
-	while (s->n[side] < SIM_MIN_DEPTH && ev->nchg < SIM_MAX_CHG) {
-		struct sim_level *last = &s->lv[side][s->n[side] - 1];
-		int64_t gap = (1 + rnd_n(&s->rng, 3)) * s->tick;
-		int64_t px = side ? last->px + gap : last->px - gap;
-		int64_t q;
-		if (px <= 0)
-			break;
-		q = level_qty(s, &s->rng);
-		lv_insert(s, side, s->n[side], px, q);
-		chg(ev, side, px, q);
 	}
 }
 
@@ -334,17 +503,22 @@ record_trade(struct sim_market *m, struct sim_sym *s, const struct sim_trade *t)
 	}
 }
 
-/* A taker order of side `buy` that sweeps the other side from its best level. */
+/* A taker order of side `buy` that sweeps the other side from its best
+ * level: it takes the levels it touches but the last, and part or all of
+ * that one. */
 static void
 step_trade(struct sim_market *m, struct sim_sym *s, int64_t now_us, struct sim_event *ev)
 {
+	const struct profile *p = &profiles[s->ex];
 	uint64_t *st = &s->rng;
 	int buy = (int)rnd_n(st, 2);
 	int side = buy ? 1 : 0; /* the side it takes from */
-	int levels = rnd_u(st) < 0.75 ? 0 : 1 + (int)rnd_n(st, 3);
+	int levels = rnd_geo(st, p->sweep_mean) - 1;
 	int64_t want = 0;
 
-	if (levels >= s->n[side] - 1)
+	if (levels > SIM_MAX_FILL - 1)
+		levels = SIM_MAX_FILL - 1;
+	if (levels > s->n[side] - SIM_MIN_DEPTH)
 		levels = 0;
 	for (int i = 0; i < levels; i++)
 		want += s->lv[side][i].qty;
@@ -366,81 +540,115 @@ step_trade(struct sim_market *m, struct sim_sym *s, int64_t now_us, struct sim_e
 			lv_remove(s, side, 0);
 		record_trade(m, s, t);
 	}
-	refill(s, side, ev);
 }
 
-/* A new level: often a better quote inside the spread, else in a gap. */
-static void
-step_insert(struct sim_sym *s, int side, struct sim_event *ev)
+/* A new level in band b ([lo, hi) ticks behind the top of the side); in
+ * band 0 a better price inside the spread. Returns 0 when there is no room. */
+static int
+level_new(struct sim_sym *s, int side, int b, struct sim_event *ev)
 {
+	const struct profile *p = &profiles[s->ex];
 	uint64_t *st = &s->rng;
-	struct sim_level *a = s->lv[side];
-	int64_t spread = s->lv[1][0].px - s->lv[0][0].px;
-	int64_t px, q = level_qty(s, st);
-	int at;
+	int64_t lo = b ? p->band[b - 1].hi : 0, hi = p->band[b].hi;
 
-	if (s->n[side] >= SIM_MAX_DEPTH) {
-		int last = s->n[side] - 1;
-		chg(ev, side, a[last].px, 0);
-		lv_remove(s, side, last);
+	if (s->n[side] >= p->max_depth)
+		return 0;
+	if (b == 0) {
+		int64_t spread = (s->lv[1][0].px - s->lv[0][0].px) / s->tick, in, px;
+		if (spread <= 1)
+			return 0;
+		/* often one tick from the other side, as market makers quote */
+		in = rnd_n(st, 2) ? spread - 1 : 1 + rnd_n(st, spread - 1);
+		px = side ? s->lv[1][0].px - in * s->tick : s->lv[0][0].px + in * s->tick;
+		lv_insert(s, side, 0, px, level_qty(s, st));
+		chg(ev, side, px, s->lv[side][0].qty);
+		return 1;
+	}
+	for (int tries = 0; tries < 4; tries++) {
+		int64_t px = behind(s, side, lo + rnd_n(st, hi - lo));
+		int found, at;
+		if (px == 0)
+			continue;
+		at = lv_find(s, side, px, &found);
+		if (found)
+			continue;
+		lv_insert(s, side, at, px, level_qty(s, st));
+		chg(ev, side, px, s->lv[side][at].qty);
+		return 1;
+	}
+	return 0;
+}
+
+/* One level change: a band by its share of the changes, then a new level,
+ * a cancel or a new quantity there. A band with fewer levels than the
+ * profile's gets more new ones and fewer cancels, and the other way round. */
+static void
+step_level(struct sim_sym *s, struct sim_event *ev)
+{
+	const struct profile *p = &profiles[s->ex];
+	uint64_t *st = &s->rng;
+	int side = (int)rnd_n(st, 2), b = 0, i0, i1, found, nb;
+	double u = rnd_u(st), sum = 0, r, p_new, p_del;
+
+	for (int k = 0; k < p->nband; k++)
+		sum += p->band[k].share;
+	u *= sum;
+	while (b < p->nband - 1 && u >= p->band[b].share)
+		u -= p->band[b++].share;
+	if (b && side == 0 && behind(s, 0, p->band[b - 1].hi) == 0)
+		side = 1; /* no bids that far below: the asks reach further */
+	i0 = b ? lv_find(s, side, behind(s, side, p->band[b - 1].hi), &found) : 0;
+	i1 = b == p->nband - 1 ? s->n[side] : lv_find(s, side, behind(s, side, p->band[b].hi), &found);
+	if (b && behind(s, side, p->band[b - 1].hi) == 0)
+		i0 = s->n[side]; /* a band of bids below zero */
+	if (b < p->nband - 1 && behind(s, side, p->band[b].hi) == 0)
+		i1 = s->n[side];
+	nb = i1 - i0;
+	r = (nb + 0.5) / (p->band[b].levels + 0.5);
+	if (b == 0) /* the top: a wide spread draws better prices */
+		r = 1.0 / (double)((s->lv[1][0].px - s->lv[0][0].px) / s->tick);
+	p_new = p->delete_share / r;
+	p_del = p->delete_share * r;
+	if (p_new > 0.45)
+		p_new = 0.45;
+	if (p_del > 0.45)
+		p_del = 0.45;
+	u = rnd_u(st);
+	if (nb == 0 || u < p_new) {
+		if (level_new(s, side, b, ev) || nb == 0)
+			return;
+	} else if (u < p_new + p_del && s->n[side] > SIM_MIN_DEPTH) {
+		int at = i0 + (int)rnd_n(st, nb);
+		chg(ev, side, s->lv[side][at].px, 0);
+		lv_remove(s, side, at);
 		return;
 	}
-	if (spread > s->tick && rnd_n(st, 3) == 0) {
-		int64_t in = s->tick * (1 + rnd_n(st, spread / s->tick - 1));
-		px = side ? a[0].px - in : a[0].px + in;
-		if (px > s->lv[0][0].px && px < s->lv[1][0].px) {
-			lv_insert(s, side, 0, px, q);
-			chg(ev, side, px, q);
-			return;
-		}
+	{
+		int at = i0 + (int)rnd_n(st, nb);
+		s->lv[side][at].qty = level_qty(s, st);
+		chg(ev, side, s->lv[side][at].px, s->lv[side][at].qty);
 	}
-	at = rnd_depth(st, s->n[side]);
-	/* find a gap at or below `at`, else extend the far end */
-	for (; at < s->n[side] - 1; at++) {
-		int64_t d = side ? a[at + 1].px - a[at].px : a[at].px - a[at + 1].px;
-		if (d > s->tick)
-			break;
-	}
-	if (at >= s->n[side] - 1) {
-		int64_t gap = s->tick * (1 + rnd_n(st, 3));
-		px = side ? a[s->n[side] - 1].px + gap : a[s->n[side] - 1].px - gap;
-		if (px <= 0)
-			return;
-		lv_insert(s, side, s->n[side], px, q);
-	} else {
-		px = side ? a[at].px + s->tick : a[at].px - s->tick;
-		lv_insert(s, side, at + 1, px, q);
-	}
-	chg(ev, side, px, q);
 }
 
 void
 sim_market_step(struct sim_market *m, struct sim_sym *s, int64_t now_us, struct sim_event *ev)
 {
+	const struct profile *p = &profiles[s->ex];
 	uint64_t *st = &s->rng;
-	int r = (int)rnd_n(st, 100), side = (int)rnd_n(st, 2);
+	int want = rnd_geo(st, p->levels_mean);
 
+	if (want > SIM_MAX_CHG - SIM_MAX_FILL)
+		want = SIM_MAX_CHG - SIM_MAX_FILL;
 	ev->s = s;
 	ev->ts_us = now_us;
 	ev->nchg = ev->nfill = 0;
 	m->events++;
-	if (r < 20) {
+	if (rnd_u(st) < p->trade_share)
 		step_trade(m, s, now_us, ev);
-	} else if (r < 50) {
-		int i = rnd_depth(st, s->n[side]);
-		s->lv[side][i].qty = level_qty(s, st);
-		chg(ev, side, s->lv[side][i].px, s->lv[side][i].qty);
-	} else if (r < 76 || s->n[side] <= SIM_MIN_DEPTH) {
-		step_insert(s, side, ev);
-	} else {
-		int i = rnd_depth(st, s->n[side]);
-		/* a cancel never empties the top of a thin book */
-		if (i == 0 && s->lv[1][0].px - s->lv[0][0].px > 8 * s->tick)
-			i = 1;
-		chg(ev, side, s->lv[side][i].px, 0);
-		lv_remove(s, side, i);
-	}
-	if (ev->nchg == 0) { /* nothing moved (e.g. no room): touch the best level */
+	for (int tries = 0; ev->nchg < want && tries < 4 * want; tries++)
+		step_level(s, ev);
+	if (ev->nchg == 0) { /* nothing moved: touch the best level */
+		int side = (int)rnd_n(st, 2);
 		s->lv[side][0].qty = level_qty(s, st);
 		chg(ev, side, s->lv[side][0].px, s->lv[side][0].qty);
 	}

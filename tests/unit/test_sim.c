@@ -147,7 +147,7 @@ test_book_consistent(void)
 		for (int side = 0; side < 2; side++) {
 			if (s->n[side] < SIM_MIN_DEPTH - SIM_MAX_FILL)
 				shallow++;
-			if (s->n[side] > SIM_MAX_DEPTH)
+			if (s->n[side] > sim_max_depth(s->ex))
 				deep++;
 			for (int j = 1; j < s->n[side]; j++)
 				if (side ? s->lv[1][j].px <= s->lv[1][j - 1].px :
