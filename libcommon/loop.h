@@ -12,7 +12,9 @@
 struct ts_loop;
 
 /* For a ZeroMQ socket `sock` is set and fd is -1; for a raw fd the reverse.
- * revents holds ZMQ_POLLIN/ZMQ_POLLOUT/ZMQ_POLLERR (equal to POLLIN etc.). */
+ * events and revents are ZMQ_POLLIN/ZMQ_POLLOUT/ZMQ_POLLERR for fds too
+ * (not poll(2)'s values: ZMQ_POLLOUT is 2, POLLOUT 4); zmq_poll reports a
+ * hang-up or error on an fd as ZMQ_POLLERR. */
 typedef void ts_io_fn(struct ts_loop *l, void *sock, int fd, short revents, void *arg);
 typedef void ts_timer_fn(struct ts_loop *l, unsigned id, void *arg);
 typedef void ts_signal_fn(struct ts_loop *l, int signo, void *arg);

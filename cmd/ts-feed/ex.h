@@ -5,7 +5,7 @@
  * (ex/NAME.c) turns its exchange's wire messages into calls of the core and
  * registers itself at start-up with EX_REGISTER, so adding an exchange
  * touches no other file. The core reaches the network only through
- * struct feed_ops, which ts-feed.c implements with libwebsockets and curl and
+ * struct feed_ops, which ts-feed.c implements with wsc.c and curl and
  * the unit tests with fakes. */
 #ifndef TS_FEED_EX_H
 #define TS_FEED_EX_H

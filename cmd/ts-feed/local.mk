@@ -1,2 +1,1 @@
-ts-feed_CFLAGS = $(LWS_CFLAGS)
-ts-feed_LIBS = $(LWS_LIBS)
+ts-feed_LIBS = -lssl -lcrypto

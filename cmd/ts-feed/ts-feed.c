@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <libwebsockets.h>
 #include <zmq.h>
 
 #include "bus.h"
 #include "ex.h"
 #include "http.h"
 #include "log.h"
+#include "loop.h"
 #include "msg.h"
 #include "tm.h"
 #include "topic.h"
@@ -83,13 +83,10 @@ struct app {
 	struct feed f;
 	const struct ex_adapter *ex;
 	struct base ws, rest;
-	struct lws_context *ctx;
-	struct lws_vhost *vh;
-	/* the websocket connection: ours (wsc.c); lws polls its socket
-	 * through sockwsi, a dup of it adopted as a raw descriptor */
+	struct ts_loop *loop;
+	/* the websocket connection: ours (wsc.c), its socket polled by the loop */
 	struct wsc w;
-	struct lws *sockwsi;
-	int sockfd;         /* w.fd when sockwsi was made */
+	int sockfd;         /* the socket the loop watches, -1 for none */
 	int cstate, attempts, reconnect_now;
 	int64_t last_rx, opened_at, watchdog_us;
 	uint64_t rx_seen;   /* w.frames at the last watchdog */
@@ -105,12 +102,10 @@ struct app {
 	/* the bus, or stdout */
 	int to_stdout;
 	void *xpub;
-	int busfd;
 	struct ts_map pinned; /* canonical -> CH_ bits given on the command line */
 	uint64_t emitted, dropped;
-	/* timers */
-	lws_sorted_usec_list_t sul_reconnect, sul_watchdog, sul_status, sul_rest,
-	    sul_send, sul_flush, sul_maxconn;
+	/* one-shot timers (0: not set) */
+	unsigned t_reconnect, t_rest, t_send, t_maxconn;
 	/* --stats */
 	int stats;
 	uint64_t lat_hist[64], lat_n;
@@ -121,12 +116,26 @@ static struct app A;
 static volatile sig_atomic_t stopping;
 
 static void
-on_signal(int signo)
+stop_now(struct app *a)
 {
-	(void)signo;
 	stopping = 1;
-	if (A.ctx)
-		lws_cancel_service(A.ctx);
+	ts_loop_stop(a->loop);
+}
+
+static void
+on_signal(struct ts_loop *l, int signo, void *arg)
+{
+	(void)l, (void)signo;
+	stop_now(arg);
+}
+
+/* (Re)arm the one-shot timer *id to fire after after_us; fn NULL cancels. */
+static void
+timer_set(struct app *a, unsigned *id, int64_t after_us, ts_timer_fn *fn)
+{
+	if (*id)
+		ts_loop_cancel(a->loop, *id);
+	*id = fn ? ts_loop_timer(a->loop, after_us, 0, fn, a) : 0;
 }
 
 static int
@@ -183,7 +192,7 @@ emit(void *ctx, const char *topic, const char *json, size_t n)
 		if (fputs_unlocked(topic, stdout) == EOF || putchar_unlocked('\t') == EOF ||
 		    fwrite_unlocked(json, 1, n, stdout) != n || putchar_unlocked('\n') == EOF) {
 			if (errno == EPIPE) {
-				stopping = 1;
+				stop_now(a);
 				return;
 			}
 			ts_die_errno(TS_EXIT_TEMP, "cannot write to stdout");
@@ -204,31 +213,23 @@ emit(void *ctx, const char *topic, const char *json, size_t n)
 /* the websocket */
 
 static void schedule_connect(struct app *a, int64_t delay_us);
-static void on_send_timer(lws_sorted_usec_list_t *sul);
+static void on_send_timer(struct ts_loop *l, unsigned id, void *arg);
+static void on_sock(struct ts_loop *l, void *sock, int fd, short revents, void *arg);
 
-/* Keep lws polling the connection's socket: a new socket is adopted (a dup,
- * which lws closes), an old one dropped, output asked for when wanted. */
+/* Keep the loop watching the connection's socket: a new one added, an old
+ * one dropped, output asked for when wsc wants it (or wants to be called
+ * again at once: a socket that can be written wakes the loop). */
 static void
 sync_sock(struct app *a)
 {
-	if (a->sockwsi && a->sockfd != a->w.fd) {
-		lws_set_timeout(a->sockwsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-		a->sockwsi = NULL;
-	}
-	if (!a->sockwsi && a->w.fd >= 0) {
-		lws_sock_file_fd_type u;
-		if ((u.filefd = dup(a->w.fd)) < 0 ||
-		    !(a->sockwsi = lws_adopt_descriptor_vhost(a->vh, LWS_ADOPT_RAW_FILE_DESC, u,
-		    "ts-feed-ws", NULL))) {
-			if (u.filefd >= 0)
-				close(u.filefd);
-			wsc_close(&a->w, "cannot watch the socket in the event loop");
-			return;
-		}
+	if (a->sockfd != a->w.fd) {
+		if (a->sockfd >= 0)
+			ts_loop_del(a->loop, NULL, a->sockfd);
 		a->sockfd = a->w.fd;
 	}
-	if (a->sockwsi && wsc_want_write(&a->w))
-		lws_callback_on_writable(a->sockwsi);
+	if (a->sockfd >= 0)
+		ts_loop_add(a->loop, NULL, a->sockfd,
+		    (short)(ZMQ_POLLIN | (wsc_want_write(&a->w) ? ZMQ_POLLOUT : 0)), on_sock, a);
 }
 
 static void
@@ -251,8 +252,9 @@ pump_sends(struct app *a)
 			a->tokens = a->ex->ws_msgs_per_sec;
 		a->tok_t = now;
 		if (a->tokens < 1) {
-			lws_sul_schedule(a->ctx, 0, &a->sul_send, on_send_timer,
-			    (lws_usec_t)((1 - a->tokens) * 1e6 / a->ex->ws_msgs_per_sec) + 1000);
+			timer_set(a, &a->t_send,
+			    (int64_t)((1 - a->tokens) * 1e6 / a->ex->ws_msgs_per_sec) + 1000,
+			    on_send_timer);
 			break;
 		}
 		a->tokens -= 1;
@@ -281,9 +283,13 @@ ws_send(void *ctx, const char *text, size_t n)
 }
 
 static void
-on_send_timer(lws_sorted_usec_list_t *sul)
+on_send_timer(struct ts_loop *l, unsigned id, void *arg)
 {
-	pump_sends(lws_container_of(sul, struct app, sul_send));
+	struct app *a = arg;
+
+	(void)l, (void)id;
+	a->t_send = 0;
+	pump_sends(a);
 }
 
 static int64_t
@@ -336,30 +342,39 @@ do_connect(struct app *a)
 }
 
 static void
-on_reconnect_timer(lws_sorted_usec_list_t *sul)
+on_reconnect_timer(struct ts_loop *l, unsigned id, void *arg)
 {
-	do_connect(lws_container_of(sul, struct app, sul_reconnect));
+	struct app *a = arg;
+
+	(void)l, (void)id;
+	a->t_reconnect = 0;
+	do_connect(a);
 }
 
 static void
 schedule_connect(struct app *a, int64_t delay_us)
 {
-	lws_sul_schedule(a->ctx, 0, &a->sul_reconnect, on_reconnect_timer, delay_us);
+	timer_set(a, &a->t_reconnect, delay_us, on_reconnect_timer);
 }
 
 static void
-on_maxconn(lws_sorted_usec_list_t *sul)
+on_maxconn(struct ts_loop *l, unsigned id, void *arg)
 {
-	struct app *a = lws_container_of(sul, struct app, sul_maxconn);
+	struct app *a = arg;
 
+	(void)l, (void)id;
+	a->t_maxconn = 0;
 	reconnect(a, "connection age limit", 1);
 }
 
+/* every 250 ms */
 static void
-on_watchdog(lws_sorted_usec_list_t *sul)
+on_watchdog(struct ts_loop *l, unsigned id, void *arg)
 {
-	struct app *a = lws_container_of(sul, struct app, sul_watchdog);
-	int64_t now = ts_mono_us();
+	struct app *a = arg;
+	int64_t now = ts_loop_now(l);
+
+	(void)id;
 
 	/* every frame counts, pings too; the time of the last is taken
 	 * here, a clock read every 250 ms instead of one per frame */
@@ -374,7 +389,6 @@ on_watchdog(lws_sorted_usec_list_t *sul)
 		feed_status(&a->f, NULL, "watchdog", why);
 		begin_close(a, why, 0);
 	}
-	lws_sul_schedule(a->ctx, 0, &a->sul_watchdog, on_watchdog, 250000);
 }
 
 static void
@@ -428,7 +442,7 @@ ws_open(void *ctx)
 	ts_info("connected to '%s'", a->ws.text);
 	feed_connected(&a->f);
 	if (a->ex->max_conn_us)
-		lws_sul_schedule(a->ctx, 0, &a->sul_maxconn, on_maxconn, a->ex->max_conn_us);
+		timer_set(a, &a->t_maxconn, a->ex->max_conn_us, on_maxconn);
 }
 
 static void
@@ -468,55 +482,42 @@ ws_closed(void *ctx, const char *why, int was_open)
 	}
 	a->cstate = C_IDLE;
 	queue_clear(a);
-	lws_sul_schedule(a->ctx, 0, &a->sul_maxconn, NULL, LWS_SET_TIMER_USEC_CANCEL);
-	lws_sul_schedule(a->ctx, 0, &a->sul_send, NULL, LWS_SET_TIMER_USEC_CANCEL);
+	timer_set(a, &a->t_maxconn, 0, NULL);
+	timer_set(a, &a->t_send, 0, NULL);
 	if (!stopping)
 		schedule_connect(a, a->reconnect_now ? 10000 : backoff_us(a));
 	a->reconnect_now = 0;
 }
 
-static int
-on_sock(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+static void
+on_sock(struct ts_loop *l, void *sock, int fd, short revents, void *arg)
 {
-	struct app *a = &A;
+	struct app *a = arg;
+	unsigned gen = a->w.gen;
 
-	(void)user, (void)in, (void)len;
-	switch (reason) {
-	case LWS_CALLBACK_RAW_RX_FILE:
-	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
-		if (wsi != a->sockwsi)
-			return -1; /* a socket already given up */
-		wsc_io(&a->w);
-		sync_sock(a);
-		if (a->to_stdout && fflush(stdout) == EOF && errno == EPIPE) {
-			stopping = 1;
-			lws_cancel_service(a->ctx);
-		}
-		break;
-	case LWS_CALLBACK_RAW_CLOSE_FILE:
-		if (wsi != a->sockwsi)
-			break;
-		/* lws gave up on it (hang-up or error): find out why */
-		a->sockwsi = NULL;
-		wsc_io(&a->w);
-		if (a->w.fd == a->sockfd && a->w.state != WSC_IDLE)
-			wsc_close(&a->w, "the connection hung up");
-		sync_sock(a);
-		break;
-	default:
-		break;
-	}
-	return 0;
+	(void)l, (void)sock;
+	if (fd != a->w.fd)
+		return; /* a socket already given up */
+	wsc_io(&a->w);
+	/* wsc reads or writes on every call once connected, which finds any
+	 * error out; this is for one it did not (poll would report it again
+	 * and again) */
+	if ((revents & ZMQ_POLLERR) && !(revents & ZMQ_POLLIN) &&
+	    gen == a->w.gen && a->w.state >= WSC_UPGRADE)
+		wsc_close(&a->w, "the connection hung up or failed");
+	sync_sock(a);
+	if (a->to_stdout && fflush(stdout) == EOF && errno == EPIPE)
+		stop_now(a);
 }
 
-/* REST over curl multi, driven by an lws timer so the websocket never waits */
+/* REST over curl multi, driven by a timer so the websocket never waits */
 
-static void on_rest_timer(lws_sorted_usec_list_t *sul);
+static void on_rest_timer(struct ts_loop *l, unsigned id, void *arg);
 
 static void
 rest_kick(struct app *a, int64_t delay_us)
 {
-	lws_sul_schedule(a->ctx, 0, &a->sul_rest, on_rest_timer, delay_us);
+	timer_set(a, &a->t_rest, delay_us, on_rest_timer);
 }
 
 static void
@@ -597,14 +598,16 @@ rest_done(struct app *a, struct rreq *r, CURLcode rc)
 }
 
 static void
-on_rest_timer(lws_sorted_usec_list_t *sul)
+on_rest_timer(struct ts_loop *l, unsigned id, void *arg)
 {
-	struct app *a = lws_container_of(sul, struct app, sul_rest);
-	int64_t now = ts_mono_us(), next = -1;
+	struct app *a = arg;
+	int64_t now = ts_loop_now(l), next = -1;
 	struct rreq **pp;
 	CURLMsg *m;
 	int running, left;
 
+	(void)id;
+	a->t_rest = 0;
 	/* start what is due, at most ten requests a second in all */
 	for (pp = &a->pending; *pp;) {
 		struct rreq *r = *pp;
@@ -700,50 +703,39 @@ drain_bus(struct app *a)
 		drain_bus(a);
 }
 
-static int
-on_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+static void
+on_bus(struct ts_loop *l, void *sock, int fd, short revents, void *arg)
 {
-	(void)wsi, (void)user, (void)in, (void)len;
-	if (reason == LWS_CALLBACK_RAW_RX_FILE)
-		drain_bus(&A);
-	return 0;
+	(void)l, (void)sock, (void)fd, (void)revents;
+	drain_bus(arg);
 }
 
+/* every 5 s */
 static void
-on_status_timer(lws_sorted_usec_list_t *sul)
+on_status_timer(struct ts_loop *l, unsigned id, void *arg)
 {
-	struct app *a = lws_container_of(sul, struct app, sul_status);
+	struct app *a = arg;
 
+	(void)l, (void)id;
 	feed_status(&a->f, NULL, NULL, NULL);
-	lws_sul_schedule(a->ctx, 0, &a->sul_status, on_status_timer, 5 * TS_US_PER_SEC);
 }
 
-/* Output is flushed and the bus polled now and then: zmq's fd is
- * edge-triggered and a send may swallow the edge of a subscription. Output
- * is flushed after every read of the socket too; this timer is for what
- * comes from elsewhere (REST). It runs every 100 ms, every 20 ms while a
- * connection is being made: lws rounds a timer's wait down to whole ms and
- * spins out the rest, so each firing costs up to a millisecond of polling
- * (at 20 ms always, 950 polls a second at 11,500 messages a second). */
+/* Every 20 ms: output that came from elsewhere than the socket (REST
+ * answers, status) is flushed, and a connection being made is moved on
+ * (name lookups are polled, connect limits checked). Output is flushed
+ * after every read of the socket too. */
 static void
-on_flush_timer(lws_sorted_usec_list_t *sul)
+on_tick(struct ts_loop *l, unsigned id, void *arg)
 {
-	struct app *a = lws_container_of(sul, struct app, sul_flush);
-	int connecting = a->w.state != WSC_IDLE && a->w.state != WSC_OPEN;
+	struct app *a = arg;
 
-	if (a->to_stdout) {
-		if (fflush(stdout) == EOF && errno == EPIPE)
-			stopping = 1;
-	} else {
-		drain_bus(a);
-	}
-	if (connecting) {
-		wsc_tick(&a->w, ts_mono_us()); /* name lookups, connect timeouts */
+	(void)id;
+	if (a->to_stdout && fflush(stdout) == EOF && errno == EPIPE)
+		stop_now(a);
+	if (a->w.state != WSC_IDLE && a->w.state != WSC_OPEN) {
+		wsc_tick(&a->w, ts_loop_now(l));
 		sync_sock(a);
 	}
-	if (stopping)
-		lws_cancel_service(a->ctx);
-	lws_sul_schedule(a->ctx, 0, &a->sul_flush, on_flush_timer, connecting ? 20000 : 100000);
 }
 
 /* the instrument list */
@@ -866,17 +858,6 @@ print_stats(struct app *a)
 	    ru.ru_maxrss, (unsigned long long)p50, (unsigned long long)p99);
 }
 
-static void
-lws_log(int level, const char *line)
-{
-	size_t n = strlen(line);
-
-	while (n && line[n - 1] == '\n')
-		n--;
-	if (level & LLL_ERR)
-		ts_debug("lws: %.*s", (int)n, line);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -892,15 +873,8 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	static const struct lws_protocols protocols[] = {
-		{ "ts-feed-ws", on_sock, 0, 0, 0, NULL, 0 },
-		{ "ts-feed-bus", on_raw, 0, 0, 0, NULL, 0 },
-		{ NULL, NULL, 0, 0, 0, NULL, 0 },
-	};
 	struct feed_ops ops = { &A, emit, ws_send, rest_get, reconnect };
 	struct wsc_cb wcb = { &A, ws_open, ws_message, ws_closed };
-	struct lws_context_creation_info info;
-	struct sigaction sa;
 	struct app *a = &A;
 	const char *bus = NULL, *url = NULL, *rest = NULL;
 	char err[256];
@@ -959,10 +933,10 @@ main(int argc, char **argv)
 			    argv[i]);
 	a->watchdog_us = watchdog ? watchdog : a->ex->watchdog_us;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	a->loop = ts_loop_new();
+	a->sockfd = -1;
+	ts_loop_signal(a->loop, SIGINT, on_signal, a);
+	ts_loop_signal(a->loop, SIGTERM, on_signal, a);
 	signal(SIGPIPE, SIG_IGN);
 	srand((unsigned)(ts_now_us() ^ getpid()));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -996,44 +970,24 @@ main(int argc, char **argv)
 	if (optind < argc && !known)
 		ts_die(TS_EXIT_USAGE, "none of the symbols is known to %s", a->ex->name);
 
-	lws_set_log_level(LLL_ERR, lws_log);
-	memset(&info, 0, sizeof info);
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = protocols;
-	info.gid = (gid_t)-1;
-	info.uid = (uid_t)-1;
-	/* lws is the event loop only: the websocket and its TLS are wsc.c's */
-	if (!(a->ctx = lws_create_context(&info)))
-		ts_die(TS_EXIT_TEMP, "cannot create the websocket context");
-	a->vh = lws_get_vhost_by_name(a->ctx, "default");
 	if (!(a->multi = curl_multi_init()))
 		ts_die(TS_EXIT_TEMP, "cannot create the REST client");
-	if (a->xpub) {
-		int fd;
-		size_t fdsz = sizeof fd;
-		lws_sock_file_fd_type u;
-		if (zmq_getsockopt(a->xpub, ZMQ_FD, &fd, &fdsz) < 0 || (a->busfd = dup(fd)) < 0)
-			ts_die_errno(TS_EXIT_TEMP, "cannot watch the bus socket");
-		u.filefd = a->busfd;
-		if (!lws_adopt_descriptor_vhost(a->vh, LWS_ADOPT_RAW_FILE_DESC, u, "ts-feed-bus", NULL))
-			ts_die(TS_EXIT_TEMP, "cannot watch the bus socket in the event loop");
-	}
+	if (a->xpub)
+		ts_loop_add(a->loop, a->xpub, -1, ZMQ_POLLIN, on_bus, a);
 	feed_status(&a->f, "starting", NULL, NULL);
-	lws_sul_schedule(a->ctx, 0, &a->sul_watchdog, on_watchdog, 250000);
-	lws_sul_schedule(a->ctx, 0, &a->sul_status, on_status_timer, 5 * TS_US_PER_SEC);
-	lws_sul_schedule(a->ctx, 0, &a->sul_flush, on_flush_timer, 20000);
+	ts_loop_timer(a->loop, 250000, 250000, on_watchdog, a);
+	ts_loop_timer(a->loop, 5 * TS_US_PER_SEC, 5 * TS_US_PER_SEC, on_status_timer, a);
+	ts_loop_timer(a->loop, 20000, 20000, on_tick, a);
 	if (a->xpub)
 		drain_bus(a);
 	schedule_connect(a, 0);
 
-	while (!stopping)
-		if (lws_service(a->ctx, 0) < 0)
-			break;
+	if (!stopping && ts_loop_run(a->loop) < 0)
+		ts_die_errno(TS_EXIT_TEMP, "the event loop failed");
 
 	if (a->stats)
 		print_stats(a);
 	wsc_close(&a->w, "stopping"); /* books reset */
-	lws_context_destroy(a->ctx);
 	feed_status(&a->f, "stopped", NULL, NULL);
 	if (a->to_stdout)
 		fflush(stdout);
@@ -1060,6 +1014,7 @@ main(int argc, char **argv)
 	queue_clear(a);
 	free(a->q);
 	wsc_free(&a->w);
+	ts_loop_free(&a->loop);
 	ts_map_clear(&a->pinned);
 	feed_free(&a->f);
 	return 0;

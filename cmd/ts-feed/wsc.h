@@ -6,7 +6,7 @@
  * TLS (it starts the handshake before the socket exists). So the connection
  * is ours: resolve (getaddrinfo_a), connect, TLS (certificate and host name
  * verified), the HTTP upgrade, then frames read where they lie in one big
- * buffer. libwebsockets stays the event loop: the caller polls wsc.fd for
+ * buffer. The caller's loop (ts-feed's: libcommon/loop.h) polls wsc.fd for
  * input always and for output while wsc_want_write() says so, and calls
  * wsc_io on either, and wsc_tick every few tens of ms (resolving, timeouts).
  *
