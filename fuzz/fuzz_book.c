@@ -82,14 +82,15 @@ check_book(const struct ts_book *b)
 {
 	for (int s = 0; s < 2; s++)
 		for (size_t i = 0; i < b->n[s]; i++) {
-			FUZZ_ASSERT(ts_dec_sign(b->lv[s][i].qty) > 0);
-			if (i)
-				FUZZ_ASSERT(ts_dec_cmp(b->lv[s][i - 1].px, b->lv[s][i].px) ==
+			const struct ts_level *l = ts_book_at(b, s, i);
+			FUZZ_ASSERT(ts_dec_sign(l->qty) > 0);
+			if (i) /* best first: each worse than the one before */
+				FUZZ_ASSERT(ts_dec_cmp(ts_book_at(b, s, i - 1)->px, l->px) ==
 				    (s == TS_BID ? 1 : -1));
-			FUZZ_ASSERT(ts_book_find(b, s, b->lv[s][i].px) == &b->lv[s][i]);
+			FUZZ_ASSERT(ts_book_find(b, s, l->px) == l);
 		}
 	FUZZ_ASSERT(ts_book_crossed(b) == (b->n[0] && b->n[1] &&
-	    ts_dec_cmp(b->lv[0][0].px, b->lv[1][0].px) >= 0));
+	    ts_dec_cmp(ts_book_at(b, TS_BID, 0)->px, ts_book_at(b, TS_ASK, 0)->px) >= 0));
 }
 
 static void

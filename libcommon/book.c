@@ -1,5 +1,7 @@
-/* book.c: sorted-array L2 book; most changes are near the top, so inserting
- * with memmove beats a tree for the few thousand levels an exchange sends */
+/* book.c: sorted-array L2 book, best level last: most changes are near the
+ * top, where a memmove is short, so this beats a tree for the thousands of
+ * levels an exchange sends. (Best first, a change at the top of a Coinbase
+ * book of 20,000 levels moved all of them: 70% of ts-feed's CPU.) */
 #include "book.h"
 #include "log.h"
 
@@ -30,13 +32,13 @@ cmp_px(struct ts_dec a, struct ts_dec b)
 }
 
 /* Index of px in side, or where it would go (*found says which). Bids are
- * sorted descending, asks ascending. */
+ * sorted ascending, asks descending: the best is last. */
 static size_t
 search(const struct ts_book *b, enum ts_side side, struct ts_dec px, int *found)
 {
 	size_t lo = 0, hi = b->n[side];
 	const struct ts_level *lv = b->lv[side];
-	int dir = side == TS_BID ? -1 : 1;
+	int dir = side == TS_BID ? 1 : -1;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -97,7 +99,7 @@ ts_book_find(const struct ts_book *b, enum ts_side side, struct ts_dec px)
 const struct ts_level *
 ts_book_best(const struct ts_book *b, enum ts_side side)
 {
-	return b->n[side] ? &b->lv[side][0] : NULL;
+	return b->n[side] ? &b->lv[side][b->n[side] - 1] : NULL;
 }
 
 int
@@ -112,8 +114,10 @@ void
 ts_book_truncate(struct ts_book *b, size_t depth)
 {
 	for (int s = 0; s < 2; s++)
-		if (b->n[s] > depth)
+		if (b->n[s] > depth) {
+			memmove(b->lv[s], b->lv[s] + (b->n[s] - depth), depth * sizeof(struct ts_level));
 			b->n[s] = depth;
+		}
 }
 
 int
@@ -190,8 +194,9 @@ ts_book_write(const struct ts_book *b, struct ts_jw *w, size_t depth)
 		ts_jw_arr(w);
 		for (size_t i = 0; i < n; i++) {
 			ts_jw_arr(w);
-			ts_jw_dec(w, b->lv[s][i].px);
-			ts_jw_dec(w, b->lv[s][i].qty);
+			const struct ts_level *l = ts_book_at(b, (enum ts_side)s, i);
+			ts_jw_dec(w, l->px);
+			ts_jw_dec(w, l->qty);
 			ts_jw_arr_end(w);
 		}
 		ts_jw_arr_end(w);

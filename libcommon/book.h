@@ -15,12 +15,22 @@ struct ts_level {
 	struct ts_dec px, qty;
 };
 
-/* Sorted arrays: bids best (highest) first, asks best (lowest) first.
- * Zero-initialise; ts_book_free releases the memory. */
+/* Sorted arrays, best level LAST (bids ascending, asks descending): most
+ * changes are near the top of the book, and there an insert or a removal
+ * moves only the few levels above it. Read levels best first with
+ * ts_book_at; n[side] is the count. Zero-initialise; ts_book_free releases
+ * the memory. */
 struct ts_book {
 	struct ts_level *lv[2];
 	size_t n[2], cap[2];
 };
+
+/* The i-th best level of a side (0: the best); i < n[side]. */
+static inline const struct ts_level *
+ts_book_at(const struct ts_book *b, enum ts_side side, size_t i)
+{
+	return &b->lv[side][b->n[side] - 1 - i];
+}
 
 void ts_book_free(struct ts_book *b);
 /* Remove every level, keeping the memory. */

@@ -14,8 +14,9 @@ gui_book_group(const struct ts_book *b, int side, double tick, size_t max, struc
 	size_t n = 0;
 
 	for (size_t i = 0; i < b->n[side]; i++) {
-		double px = ts_dec_to_double(b->lv[side][i].px);
-		double q = ts_dec_to_double(b->lv[side][i].qty);
+		const struct ts_level *l = ts_book_at(b, (enum ts_side)side, i);
+		double px = ts_dec_to_double(l->px);
+		double q = ts_dec_to_double(l->qty);
 		double key = tick > 0 ? (side == TS_BID ? floor(px / tick + 1e-9) :
 		    ceil(px / tick - 1e-9)) * tick : px;
 		if (n && fabs(out[n - 1].px - key) < tick * 1e-6) {
@@ -55,8 +56,8 @@ gui_tick_presets(const struct ts_book *b, double *out)
 		return 0;
 	for (int s = 0; s < 2; s++)
 		for (size_t i = 0; i < b->n[s] && i < 20; i++)
-			if (ts_dec_norm(b->lv[s][i].px).scale > scale)
-				scale = ts_dec_norm(b->lv[s][i].px).scale;
+			if (ts_dec_norm(ts_book_at(b, (enum ts_side)s, i)->px).scale > scale)
+				scale = ts_dec_norm(ts_book_at(b, (enum ts_side)s, i)->px).scale;
 	lo = pow(10, -scale);
 	if (lo < pow(10, floor(log10(mid)) - 8))
 		lo = pow(10, floor(log10(mid)) - 8);
@@ -82,8 +83,8 @@ gui_tick_auto(const struct ts_book *b)
 	for (int s = 0; s < 2; s++) {
 		size_t k = b->n[s] < 20 ? b->n[s] : 20;
 		if (k > 1) {
-			double d = fabs(ts_dec_to_double(b->lv[s][0].px) -
-			    ts_dec_to_double(b->lv[s][k - 1].px));
+			double d = fabs(ts_dec_to_double(ts_book_at(b, (enum ts_side)s, 0)->px) -
+			    ts_dec_to_double(ts_book_at(b, (enum ts_side)s, k - 1)->px));
 			if (d > span)
 				span = d;
 		}
@@ -224,7 +225,8 @@ draw(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 			for (int s = 0; s < 2; s++) {
 				size_t n = k->st->book.n[s];
 				if (n) {
-					double px = ts_dec_to_double(k->st->book.lv[s][n < 100 ? n - 1 : 99].px);
+					double px = ts_dec_to_double(ts_book_at(&k->st->book, (enum ts_side)s,
+					    n < 100 ? n - 1 : 99)->px);
 					double d = fabs(px - mid) / mid * 100 * 1.08;
 					if (d > pct)
 						pct = d;

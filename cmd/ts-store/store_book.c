@@ -155,7 +155,7 @@ sample(struct books *b, struct bk *k, struct store *s, struct influx *ix)
 	memset(b->bins, 0, 2 * (size_t)nb * sizeof *b->bins);
 	for (int side = 0; side < 2; side++) {
 		for (size_t i = 0; i < k->b.n[side]; i++) {
-			const struct ts_level *lv = &k->b.lv[side][i];
+			const struct ts_level *lv = ts_book_at(&k->b, (enum ts_side)side, i);
 			double d = (ts_dec_to_double(lv->px) - mid_d) / mid_d * 1e4;
 			long bin;
 			if (side == TS_BID)

@@ -24,7 +24,8 @@ test_sorted_sides(void)
 	CHECK_INT(b.n[TS_BID], 3);
 	CHECK_INT(ts_dec_cmp(ts_book_best(&b, TS_BID)->px, D("101")), 0);
 	CHECK_INT(ts_dec_cmp(ts_book_best(&b, TS_ASK)->px, D("101.5")), 0);
-	CHECK_INT(ts_dec_cmp(b.lv[TS_BID][2].px, D("99.99")), 0);
+	CHECK_INT(ts_dec_cmp(ts_book_at(&b, TS_BID, 2)->px, D("99.99")), 0);
+	CHECK_INT(ts_dec_cmp(ts_book_at(&b, TS_ASK, 1)->px, D("102")), 0);
 	CHECK(!ts_book_crossed(&b));
 	/* "101.00" is the same level as "101": updated, not added */
 	CHECK_INT(ts_book_set(&b, TS_BID, D("101.00"), D("5")), 1);
@@ -83,13 +84,19 @@ test_many_levels(void)
 		ts_book_set(&a, TS_BID, D(px), D("1"));
 	}
 	for (size_t i = 1; i < a.n[TS_BID]; i++)
-		CHECK(ts_dec_cmp(a.lv[TS_BID][i - 1].px, a.lv[TS_BID][i].px) > 0);
+		CHECK(ts_dec_cmp(ts_book_at(&a, TS_BID, i - 1)->px, ts_book_at(&a, TS_BID, i)->px) > 0);
 	CHECK(!ts_book_equal(&a, &b));
 	for (size_t i = a.n[TS_BID]; i-- > 0;)
-		ts_book_set(&b, TS_BID, a.lv[TS_BID][i].px, a.lv[TS_BID][i].qty);
+		ts_book_set(&b, TS_BID, ts_book_at(&a, TS_BID, i)->px, ts_book_at(&a, TS_BID, i)->qty);
 	CHECK(ts_book_equal(&a, &b));
-	ts_book_truncate(&a, 10);
-	CHECK_INT(a.n[TS_BID], 10);
+	{
+		struct ts_dec best = ts_book_best(&a, TS_BID)->px, tenth = ts_book_at(&a, TS_BID, 9)->px;
+		ts_book_truncate(&a, 10);
+		CHECK_INT(a.n[TS_BID], 10);
+		/* the best ten are kept */
+		CHECK_INT(ts_dec_cmp(ts_book_best(&a, TS_BID)->px, best), 0);
+		CHECK_INT(ts_dec_cmp(ts_book_at(&a, TS_BID, 9)->px, tenth), 0);
+	}
 	ts_book_free(&a);
 	ts_book_free(&b);
 }
