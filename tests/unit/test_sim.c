@@ -431,12 +431,78 @@ test_replay_load(void)
 	CHECK(sim_replay_load(&r, "/nonexistent.jsonl.zst", err, sizeof err) < 0);
 }
 
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The generated stream has the recordings' shape (bench/sim/realism.md):
+ * level changes per book message, deletes, distance from the top, trades
+ * per taker order, book depth; a level appears once in a message; no book
+ * is ever crossed. */
+static void
+realism(enum sim_ex ex, const char *sym, double levels, double deletes, int64_t p50_lo,
+    int64_t p50_hi, int depth_lo)
+{
+	struct sim_market m;
+	struct sim_event ev;
+	enum { STEPS = 20000 };
+	int64_t *dist = malloc(STEPS * SIM_MAX_CHG * sizeof *dist);
+	long nchg = 0, ndel = 0, nd = 0, ntrade = 0, nfill = 0, repeated = 0, crossed = 0;
+
+	market(&m, 5, ex, sym);
+	for (int i = 0; i < STEPS; i++) {
+		struct sim_sym *s = m.sym[0];
+		int64_t best[2] = { s->lv[0][0].px, s->lv[1][0].px };
+		sim_market_step(&m, s, T0 + i * 1000, &ev);
+		nchg += ev.nchg;
+		ntrade += ev.nfill > 0;
+		nfill += ev.nfill;
+		for (int k = 0; k < ev.nchg; k++) {
+			const struct sim_chg *c = &ev.chg[k];
+			int64_t d = (c->side ? c->px - best[1] : best[0] - c->px) / s->tick;
+			ndel += c->qty == 0;
+			dist[nd++] = d < 0 ? 0 : d;
+			for (int j = 0; j < k; j++)
+				repeated += ev.chg[j].side == c->side && ev.chg[j].px == c->px;
+		}
+		crossed += s->lv[0][0].px >= s->lv[1][0].px;
+	}
+	qsort(dist, (size_t)nd, sizeof *dist, cmp_i64);
+	printf("#   %s %s: %.2f levels a message, %.1f%% deletes, p50 %lld ticks from the top, "
+	    "%.2f trades a taker order, depth %d/%d\n", sim_ex_name(ex), sym,
+	    (double)nchg / STEPS, 100.0 * (double)ndel / (double)nchg, (long long)dist[nd / 2],
+	    (double)nfill / (double)ntrade, m.sym[0]->n[0], m.sym[0]->n[1]);
+	CHECK((double)nchg / STEPS > levels * 0.85 && (double)nchg / STEPS < levels * 1.15);
+	CHECK((double)ndel / (double)nchg > deletes * 0.8 && (double)ndel / (double)nchg < deletes * 1.2);
+	CHECK(dist[nd / 2] >= p50_lo && dist[nd / 2] <= p50_hi);
+	CHECK((double)nfill / (double)ntrade > 1.2 && (double)nfill / (double)ntrade < 1.6);
+	for (int side = 0; side < 2; side++)
+		CHECK(m.sym[0]->n[side] >= depth_lo && m.sym[0]->n[side] <= sim_max_depth(ex));
+	CHECK_INT(repeated, 0);
+	CHECK_INT(crossed, 0);
+	free(dist);
+	sim_market_free(&m);
+}
+
+static void
+test_realism(void)
+{
+	/* recorded: 2.38 levels, 8.3% deletes, p50 4 ticks; 174..1000 levels */
+	realism(SIM_BINANCE, "BTC-USDT", 2.38, 0.083, 2, 8, 500);
+	/* recorded: 6.29 levels, 24.4% deletes, p50 482 ticks; thousands */
+	realism(SIM_COINBASE, "BTC-USD", 6.29, 0.244, 300, 700, 3000);
+}
+
 int
 main(void)
 {
 	RUN(test_fix_format);
 	RUN(test_deterministic);
 	RUN(test_book_consistent);
+	RUN(test_realism);
 	RUN(test_candles_from_trades);
 	RUN(test_messages);
 	RUN(test_rest);
