@@ -92,6 +92,7 @@ struct fault_at {
 #define HWM (1u << 20)        /* queued bytes above which the market waits */
 #define CHUNK (64u * 1024)    /* raw bytes written at once */
 #define MAX_FAULTS 32
+#define CLOSE_GRACE_S 2       /* a dropped client that does not read is cut off */
 
 static struct {
 	struct lws_context *ctx;
@@ -255,7 +256,7 @@ static int
 blocked(void)
 {
 	for (struct conn *c = G.conns; c; c = c->next)
-		if (q_len(&c->q) > HWM)
+		if (!c->closing && q_len(&c->q) > HWM)
 			return 1;
 	return 0;
 }
@@ -346,7 +347,7 @@ static int
 any_subscriber(void)
 {
 	for (struct conn *c = G.conns; c; c = c->next)
-		if (!c->replaying)
+		if (!c->replaying && !c->closing)
 			for (int i = 0; i < G.m.nsym; i++)
 				if (c->sub[i])
 					return 1;
@@ -494,6 +495,36 @@ conn_unlink(struct conn *c)
 	G.nconns--;
 	free(c->q.buf);
 	free(c);
+}
+
+/* Close a websocket as a dropped connection: what is queued is lost, and
+ * the connection leaves the market at once (blocked() and the counts skip
+ * it). The close frame goes out at the next WRITEABLE; a client that does
+ * not read never gets one, so a timeout cuts it off (lws closes a timed-out
+ * wsi at once, with CLOSED). Without this, a dropped client that had
+ * stopped reading kept its full queue and held the market for everyone,
+ * the reconnected clients included, for good. */
+static void
+conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	free(c->q.buf);
+	memset(&c->q, 0, sizeof c->q);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, CLOSE_GRACE_S);
+	lws_callback_on_writable(c->wsi);
+}
+
+/* Connections open and not closing. */
+static int
+conns_open(void)
+{
+	int n = 0;
+
+	for (const struct conn *c = G.conns; c; c = c->next)
+		n += !c->closing;
+	return n;
 }
 
 /* The request's query: its URI argument fragments joined with '&', into b
@@ -881,15 +912,30 @@ ws_established(struct lws *wsi, struct pss *ps)
 	return 0;
 }
 
+/* The websocket of ps is being closed by us (we return -1 to lws next):
+ * its conn goes now. Over TLS lws sends a close_notify and then holds the
+ * wsi in LRS_SHUTDOWN until the peer's EOF or timeout_secs (30 s) before
+ * it calls CLOSED (plain ws shuts the socket down and calls it at once),
+ * so a conn left for CLOSED to free would linger that long: counted as
+ * open, its queue counted by blocked(). */
+static int
+ws_close_now(struct pss *ps)
+{
+	conn_unlink(ps->c);
+	ps->c = NULL;
+	return -1;
+}
+
 /* Write what is queued in raw chunks that end on frame boundaries. */
 static int
-ws_writeable(struct lws *wsi, struct conn *c)
+ws_writeable(struct lws *wsi, struct pss *ps)
 {
+	struct conn *c = ps->c;
 	size_t budget = 4 * CHUNK;
 
 	if (c->closing) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)"bye", 3);
-		return -1;
+		return ws_close_now(ps);
 	}
 	if (G.stall_until && ts_mono_us() < G.stall_until)
 		return 0;
@@ -897,7 +943,7 @@ ws_writeable(struct lws *wsi, struct conn *c)
 		unsigned char pb[LWS_PRE + 8];
 		c->want_ping = 0;
 		if (lws_write(wsi, pb + LWS_PRE, 0, LWS_WRITE_PING) < 0)
-			return -1;
+			return ws_close_now(ps);
 	}
 	while (q_len(&c->q) > 0 && budget > 0 && !lws_send_pipe_choked(wsi)) {
 		size_t n = 0, avail = q_len(&c->q), frames = 0;
@@ -907,7 +953,7 @@ ws_writeable(struct lws *wsi, struct conn *c)
 			frames++;
 		}
 		if (lws_write(wsi, p, n, LWS_WRITE_RAW) < (int)n)
-			return -1;
+			return ws_close_now(ps);
 		c->q.head += n;
 		c->frames += frames;
 		G.frames += frames;
@@ -916,8 +962,7 @@ ws_writeable(struct lws *wsi, struct conn *c)
 	if (q_len(&c->q) == 0) {
 		c->q.head = c->q.tail = 0;
 		if (c->close_after_drain) {
-			c->closing = 1;
-			lws_callback_on_writable(wsi);
+			conn_close(c);
 			return 0;
 		}
 	}
@@ -1087,10 +1132,8 @@ fault_apply(const char *spec, const char **why)
 	G.faults++;
 	ts_info("fault '%s'", spec);
 	if (!strcmp(name, "drop")) {
-		for (struct conn *c = G.conns; c; c = c->next) {
-			c->closing = 1;
-			lws_callback_on_writable(c->wsi);
-		}
+		for (struct conn *c = G.conns; c; c = c->next)
+			conn_close(c);
 	} else if (!strcmp(name, "skip") || !strcmp(name, "repeat")) {
 		/* only where a book is streamed, or it would hit a later client */
 		int any = 0;
@@ -1105,6 +1148,8 @@ fault_apply(const char *spec, const char **why)
 		static const char bad_cb[] = "{\"channel\":\"l2_data\",\"client_id\":\"\",\"events\":[{\"type\":";
 		static const char bad_bn[] = "{\"e\":\"depthUpdate\",\"E\":16339985,\"s\":";
 		for (struct conn *c = G.conns; c; c = c->next) {
+			if (c->closing)
+				continue;
 			if (c->ex == SIM_COINBASE)
 				q_text(c, bad_cb, sizeof bad_cb - 1);
 			else
@@ -1307,7 +1352,7 @@ sim_endpoint(const char *path, const char *q, struct sim_resp *r)
 		}
 	} else if (!strcmp(path, "/_sim/stats")) {
 		SIM_PUTS(&r->body, "{\"connections\":");
-		sim_put_i64(&r->body, G.nconns);
+		sim_put_i64(&r->body, conns_open());
 		SIM_PUTS(&r->body, ",\"messages\":");
 		sim_put_u64(&r->body, G.frames);
 		SIM_PUTS(&r->body, ",\"events\":");
@@ -1464,7 +1509,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		}
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return ps && ps->c ? ws_writeable(wsi, ps->c) : 0;
+		return ps && ps->c ? ws_writeable(wsi, ps) : 0;
 	case LWS_CALLBACK_RECEIVE:
 		if (!ps || !ps->c)
 			return 0;
