@@ -144,4 +144,50 @@ test_expect_success 'the trusted feed still runs and stops cleanly' '
 	kill -0 $fa_pid && stop $fa_pid
 '
 
+# A client that stops reading holds the market once its queue is full (a
+# slow consumer slows the simulator down, by design). A drop must let it go
+# and the market move again for the clients that reconnect: it used to
+# stay held for good (the dropped client's full queue was kept until lws
+# said CLOSED, which never came: it got no WRITEABLE to close in).
+cat >slow.py <<'PY'
+import socket, ssl, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s = ssl.create_default_context(cafile=sys.argv[2]).wrap_socket(s, server_hostname="localhost")
+s.sendall(b"GET /stream?streams=btcusdt@depth@100ms/btcusdt@trade HTTP/1.1\r\n"
+          b"Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+s.recv(200)
+print("subscribed", flush=True)
+time.sleep(3600) # and never read again
+PY
+
+stop $sim_pid
+start_sim --seed 9 --rate 20000 --tls cert.pem,key.pem binance
+REST=https://localhost:$SIM_PORT
+bg fd env SSL_CERT_FILE="$TMP/cert.pem" ts-feed --stdout --url wss://localhost:$SIM_PORT \
+    --rest $REST binance BTC-USDT
+
+sim_events() { sim_get /_sim/stats | jq .events; }
+# the market has not moved for half a second
+market_held() {
+	t_e=$(sim_events) && sleep 0.5 && [ "$(sim_events)" = "$t_e" ]
+}
+trades_of() { grep -c "^trades/binance/BTC-USDT" "$1"; }
+
+test_expect_success 'a client that stops reading holds the market' '
+	wait_for "grep -q ^trades/binance/BTC-USDT fd.out" 30 &&
+	bg slow python3 slow.py $SIM_PORT "$TMP/cert.pem" &&
+	wait_for "grep -q subscribed slow.out" 30 &&
+	wait_for market_held 60
+'
+
+test_expect_success 'a drop lets it go: the market moves again and the reconnected feed gets trades' '
+	t_before=$(trades_of fd.out) &&
+	sim_get "/_sim/fault?spec=drop" >/dev/null &&
+	wait_for "[ \$(sim_get /_sim/stats | jq .connections) -le 1 ]" 30 &&
+	wait_for "[ \$(trades_of fd.out) -ge $((t_before + 100)) ]" 30 &&
+	kill -0 $slow_pid
+'
+
 test_done
