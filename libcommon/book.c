@@ -1,25 +1,31 @@
-/* book.c: sorted-array L2 book, best level last: most changes are near the
- * top, where a memmove is short, so this beats a tree for the thousands of
- * levels an exchange sends. (Best first, a change at the top of a Coinbase
- * book of 20,000 levels moved all of them: 70% of ts-feed's CPU.) */
+/* book.c: L2 book as sorted chunks of levels, best last (book.h says why) */
 #include "book.h"
 #include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void
-ts_book_free(struct ts_book *b)
-{
-	free(b->lv[0]);
-	free(b->lv[1]);
-	memset(b, 0, sizeof *b);
-}
+#define HALF (TS_BOOK_CHUNK / 2)
 
 void
 ts_book_clear(struct ts_book *b)
 {
-	b->n[0] = b->n[1] = 0;
+	for (int s = 0; s < 2; s++) {
+		for (size_t k = 0; k < b->nc[s]; k++)
+			free(b->c[s][k]);
+		b->nc[s] = b->n[s] = 0;
+	}
+}
+
+void
+ts_book_free(struct ts_book *b)
+{
+	ts_book_clear(b);
+	for (int s = 0; s < 2; s++) {
+		free(b->c[s]);
+		free(b->last[s]);
+	}
+	memset(b, 0, sizeof *b);
 }
 
 /* ts_dec_cmp, inline for the usual case of prices at one scale */
@@ -31,75 +37,192 @@ cmp_px(struct ts_dec a, struct ts_dec b)
 	return ts_dec_cmp(a, b);
 }
 
-/* Index of px in side, or where it would go (*found says which). Bids are
- * sorted ascending, asks descending: the best is last. */
-static size_t
-search(const struct ts_book *b, enum ts_side side, struct ts_dec px, int *found)
+/* Where px is in side, or where it would go: chunk *c, index *i; returns 1
+ * when found. The order is ascending for bids, descending for asks. */
+static int
+search(const struct ts_book *b, enum ts_side side, struct ts_dec px, size_t *c, size_t *i)
 {
-	size_t lo = 0, hi = b->n[side];
-	const struct ts_level *lv = b->lv[side];
+	struct ts_book_chunk *const *ch = b->c[side];
+	const struct ts_dec *last = b->last[side];
+	size_t lo = 0, hi = b->nc[side];
 	int dir = side == TS_BID ? 1 : -1;
+	const struct ts_level *lv;
 
+	/* the first chunk whose last level is at or after px */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_px(lv[mid].px, px) * dir;
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
+		if (cmp_px(last[mid], px) * dir < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	*found = 0;
-	return lo;
+	if (lo == b->nc[side]) { /* after everything: the end of the last chunk */
+		*c = lo ? lo - 1 : 0;
+		*i = lo ? ch[lo - 1]->n : 0;
+		return 0;
+	}
+	*c = lo;
+	lv = ch[lo]->lv;
+	lo = 0;
+	hi = ch[*c]->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = cmp_px(lv[mid].px, px) * dir;
+		if (r == 0) {
+			*i = mid;
+			return 1;
+		}
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*i = lo;
+	return 0;
+}
+
+/* Chunk c changed: its last price again. */
+static void
+rekey(struct ts_book *b, enum ts_side side, size_t c)
+{
+	const struct ts_book_chunk *ch = b->c[side][c];
+
+	b->last[side][c] = ch->lv[ch->n - 1].px;
+}
+
+/* Put a new, empty chunk at position c of side (rekey it once filled). */
+static struct ts_book_chunk *
+chunk_insert(struct ts_book *b, enum ts_side side, size_t c)
+{
+	struct ts_book_chunk *ch = ts_xmalloc(sizeof *ch);
+
+	ch->n = 0;
+	ts_xgrow((void **)&b->c[side], &b->capc[side], b->nc[side] + 1, sizeof *b->c[side]);
+	ts_xgrow((void **)&b->last[side], &b->capl[side], b->nc[side] + 1, sizeof *b->last[side]);
+	memmove(&b->c[side][c + 1], &b->c[side][c], (b->nc[side] - c) * sizeof *b->c[side]);
+	memmove(&b->last[side][c + 1], &b->last[side][c], (b->nc[side] - c) * sizeof *b->last[side]);
+	b->c[side][c] = ch;
+	b->nc[side]++;
+	return ch;
+}
+
+static void
+chunk_remove(struct ts_book *b, enum ts_side side, size_t c)
+{
+	free(b->c[side][c]);
+	memmove(&b->c[side][c], &b->c[side][c + 1], (b->nc[side] - c - 1) * sizeof *b->c[side]);
+	memmove(&b->last[side][c], &b->last[side][c + 1],
+	    (b->nc[side] - c - 1) * sizeof *b->last[side]);
+	b->nc[side]--;
+}
+
+static void
+remove_at(struct ts_book *b, enum ts_side side, size_t c, size_t i)
+{
+	struct ts_book_chunk *ch = b->c[side][c], *next;
+
+	memmove(&ch->lv[i], &ch->lv[i + 1], (ch->n - i - 1) * sizeof ch->lv[0]);
+	ch->n--;
+	b->n[side]--;
+	if (ch->n == 0) {
+		chunk_remove(b, side, c);
+		return;
+	}
+	/* a chunk under a quarter full takes in the next one when both fit in
+	 * one, so churn cannot leave a book of near-empty chunks */
+	if (ch->n < TS_BOOK_CHUNK / 4 && c + 1 < b->nc[side] &&
+	    ch->n + (next = b->c[side][c + 1])->n <= TS_BOOK_CHUNK) {
+		memcpy(&ch->lv[ch->n], next->lv, next->n * sizeof ch->lv[0]);
+		ch->n += next->n;
+		chunk_remove(b, side, c + 1);
+	}
+	rekey(b, side, c);
+}
+
+static void
+insert_at(struct ts_book *b, enum ts_side side, size_t c, size_t i, struct ts_dec px,
+    struct ts_dec qty)
+{
+	struct ts_book_chunk *ch;
+
+	if (b->nc[side] == 0)
+		chunk_insert(b, side, 0);
+	ch = b->c[side][c];
+	if (ch->n == TS_BOOK_CHUNK) { /* full: its upper half goes to a new chunk */
+		struct ts_book_chunk *up = chunk_insert(b, side, c + 1);
+		memcpy(up->lv, &ch->lv[HALF], (TS_BOOK_CHUNK - HALF) * sizeof ch->lv[0]);
+		up->n = TS_BOOK_CHUNK - HALF;
+		ch->n = HALF;
+		rekey(b, side, c);
+		rekey(b, side, c + 1);
+		if (i > HALF) {
+			ch = up;
+			c++;
+			i -= HALF;
+		}
+	}
+	memmove(&ch->lv[i + 1], &ch->lv[i], (ch->n - i) * sizeof ch->lv[0]);
+	ch->lv[i].px = px;
+	ch->lv[i].qty = qty;
+	ch->n++;
+	b->n[side]++;
+	rekey(b, side, c);
 }
 
 int
 ts_book_set(struct ts_book *b, enum ts_side side, struct ts_dec px, struct ts_dec qty)
 {
+	size_t c, i;
 	int found;
-	size_t i;
 
 	if (ts_dec_sign(qty) < 0)
 		return -1;
-	i = search(b, side, px, &found);
+	found = search(b, side, px, &c, &i);
 	if (ts_dec_is_zero(qty)) {
 		if (!found)
 			return 0;
-		memmove(&b->lv[side][i], &b->lv[side][i + 1],
-		    (b->n[side] - i - 1) * sizeof(struct ts_level));
-		b->n[side]--;
+		remove_at(b, side, c, i);
 		return 1;
 	}
 	if (found) {
-		b->lv[side][i].px = px;
-		b->lv[side][i].qty = qty;
+		b->c[side][c]->lv[i].px = px;
+		b->c[side][c]->lv[i].qty = qty;
+		rekey(b, side, c);
 		return 1;
 	}
-	ts_xgrow((void **)&b->lv[side], &b->cap[side], b->n[side] + 1, sizeof(struct ts_level));
-	memmove(&b->lv[side][i + 1], &b->lv[side][i],
-	    (b->n[side] - i) * sizeof(struct ts_level));
-	b->lv[side][i].px = px;
-	b->lv[side][i].qty = qty;
-	b->n[side]++;
+	insert_at(b, side, c, i, px, qty);
 	return 1;
 }
 
 const struct ts_level *
 ts_book_find(const struct ts_book *b, enum ts_side side, struct ts_dec px)
 {
-	int found;
-	size_t i = search(b, side, px, &found);
+	size_t c, i;
 
-	return found ? &b->lv[side][i] : NULL;
+	return search(b, side, px, &c, &i) ? &b->c[side][c]->lv[i] : NULL;
 }
 
 const struct ts_level *
 ts_book_best(const struct ts_book *b, enum ts_side side)
 {
-	return b->n[side] ? &b->lv[side][b->n[side] - 1] : NULL;
+	const struct ts_book_chunk *ch;
+
+	if (!b->nc[side])
+		return NULL;
+	ch = b->c[side][b->nc[side] - 1];
+	return &ch->lv[ch->n - 1];
+}
+
+const struct ts_level *
+ts_book_at(const struct ts_book *b, enum ts_side side, size_t i)
+{
+	for (size_t c = b->nc[side]; c-- > 0;) {
+		const struct ts_book_chunk *ch = b->c[side][c];
+		if (i < ch->n)
+			return &ch->lv[ch->n - 1 - i];
+		i -= ch->n;
+	}
+	return NULL;
 }
 
 int
@@ -113,22 +236,34 @@ ts_book_crossed(const struct ts_book *b)
 void
 ts_book_truncate(struct ts_book *b, size_t depth)
 {
-	for (int s = 0; s < 2; s++)
-		if (b->n[s] > depth) {
-			memmove(b->lv[s], b->lv[s] + (b->n[s] - depth), depth * sizeof(struct ts_level));
-			b->n[s] = depth;
+	for (int s = 0; s < 2; s++) {
+		size_t drop = b->n[s] > depth ? b->n[s] - depth : 0;
+		/* the worst levels are at the front */
+		while (drop && b->c[s][0]->n <= drop) {
+			drop -= b->c[s][0]->n;
+			b->n[s] -= b->c[s][0]->n;
+			chunk_remove(b, (enum ts_side)s, 0);
 		}
+		if (drop) {
+			struct ts_book_chunk *ch = b->c[s][0];
+			memmove(ch->lv, &ch->lv[drop], (ch->n - drop) * sizeof ch->lv[0]);
+			ch->n -= drop;
+			b->n[s] -= drop;
+		}
+	}
 }
 
 int
 ts_book_equal(const struct ts_book *a, const struct ts_book *b)
 {
 	for (int s = 0; s < 2; s++) {
+		struct ts_book_it ia = ts_book_iter(a, (enum ts_side)s);
+		struct ts_book_it ib = ts_book_iter(b, (enum ts_side)s);
+		const struct ts_level *la, *lb;
 		if (a->n[s] != b->n[s])
 			return 0;
-		for (size_t i = 0; i < a->n[s]; i++)
-			if (ts_dec_cmp(a->lv[s][i].px, b->lv[s][i].px) ||
-			    ts_dec_cmp(a->lv[s][i].qty, b->lv[s][i].qty))
+		while ((la = ts_book_next(&ia)) && (lb = ts_book_next(&ib)))
+			if (ts_dec_cmp(la->px, lb->px) || ts_dec_cmp(la->qty, lb->qty))
 				return 0;
 	}
 	return 1;
@@ -190,11 +325,12 @@ ts_book_write(const struct ts_book *b, struct ts_jw *w, size_t depth)
 
 	for (int s = 0; s < 2; s++) {
 		size_t n = depth && depth < b->n[s] ? depth : b->n[s];
+		struct ts_book_it it = ts_book_iter(b, (enum ts_side)s);
 		ts_jw_key(w, names[s]);
 		ts_jw_arr(w);
 		for (size_t i = 0; i < n; i++) {
+			const struct ts_level *l = ts_book_next(&it);
 			ts_jw_arr(w);
-			const struct ts_level *l = ts_book_at(b, (enum ts_side)s, i);
 			ts_jw_dec(w, l->px);
 			ts_jw_dec(w, l->qty);
 			ts_jw_arr_end(w);

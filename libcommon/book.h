@@ -15,22 +15,61 @@ struct ts_level {
 	struct ts_dec px, qty;
 };
 
-/* Sorted arrays, best level LAST (bids ascending, asks descending): most
- * changes are near the top of the book, and there an insert or a removal
- * moves only the few levels above it. Read levels best first with
- * ts_book_at; n[side] is the count. Zero-initialise; ts_book_free releases
- * the memory. */
-struct ts_book {
-	struct ts_level *lv[2];
-	size_t n[2], cap[2];
+/* Each side is a sorted run of chunks of at most TS_BOOK_CHUNK levels, best
+ * level last (bids ascending, asks descending). A change costs a search and
+ * a move of at most one chunk, wherever it is in the book: a real Coinbase
+ * BTC-USD book holds 45,000 levels and changes them far from the top (p90
+ * 76,000 ticks away, bench/sim/realism.md), where one flat array moved
+ * tens of kilobytes a change. n[side] is the count; read levels with
+ * ts_book_best, ts_book_at or an iterator, never the chunks. Zero-initialise;
+ * ts_book_free releases the memory. */
+#define TS_BOOK_CHUNK 64
+
+struct ts_book_chunk {
+	size_t n;
+	struct ts_level lv[TS_BOOK_CHUNK];
 };
 
-/* The i-th best level of a side (0: the best); i < n[side]. */
-static inline const struct ts_level *
-ts_book_at(const struct ts_book *b, enum ts_side side, size_t i)
+struct ts_book {
+	struct ts_book_chunk **c[2];
+	struct ts_dec *last[2]; /* each chunk's last price: a search reads
+	                         * these, not one chunk per step */
+	size_t nc[2], capc[2], capl[2];
+	size_t n[2];
+};
+
+/* Levels of a side best first:
+ *	struct ts_book_it it = ts_book_iter(b, TS_BID);
+ *	for (const struct ts_level *l; (l = ts_book_next(&it));) … */
+struct ts_book_it {
+	const struct ts_book *b;
+	enum ts_side side;
+	size_t c, i; /* the next is chunk c-1, level i-1 */
+};
+
+static inline struct ts_book_it
+ts_book_iter(const struct ts_book *b, enum ts_side side)
 {
-	return &b->lv[side][b->n[side] - 1 - i];
+	size_t nc = b->nc[side];
+	return (struct ts_book_it){ b, side, nc, nc ? b->c[side][nc - 1]->n : 0 };
 }
+
+static inline const struct ts_level *
+ts_book_next(struct ts_book_it *it)
+{
+	while (it->c > 0) {
+		const struct ts_book_chunk *ch = it->b->c[it->side][it->c - 1];
+		if (it->i > 0)
+			return &ch->lv[--it->i];
+		if (--it->c > 0)
+			it->i = it->b->c[it->side][it->c - 1]->n;
+	}
+	return NULL;
+}
+
+/* The i-th best level of a side (0: the best), or NULL past the end; walks
+ * the chunks from the top, so meant for the first few hundred. */
+const struct ts_level *ts_book_at(const struct ts_book *b, enum ts_side side, size_t i);
 
 void ts_book_free(struct ts_book *b);
 /* Remove every level, keeping the memory. */

@@ -315,18 +315,13 @@ rule_value(const struct alert_rule *r, const struct alert_market *mk,
 			*v = (ask - bid) / mid * 1e4;
 		} else {
 			double lo = mid * (1 - r->band), hi = mid * (1 + r->band);
-			for (size_t k = 0; k < mk->book.n[TS_BID]; k++) {
-				const struct ts_level *l = &mk->book.lv[TS_BID][k];
-				if (ts_dec_to_double(l->px) < lo)
-					break;
+			struct ts_book_it bi = ts_book_iter(&mk->book, TS_BID);
+			struct ts_book_it ai = ts_book_iter(&mk->book, TS_ASK);
+			const struct ts_level *l;
+			while ((l = ts_book_next(&bi)) && ts_dec_to_double(l->px) >= lo)
 				buy += ts_dec_to_double(l->qty);
-			}
-			for (size_t k = 0; k < mk->book.n[TS_ASK]; k++) {
-				const struct ts_level *l = &mk->book.lv[TS_ASK][k];
-				if (ts_dec_to_double(l->px) > hi)
-					break;
+			while ((l = ts_book_next(&ai)) && ts_dec_to_double(l->px) <= hi)
 				sell += ts_dec_to_double(l->qty);
-			}
 			if (buy + sell <= 0)
 				return *why = "no size within the band", -1;
 			*v = (buy - sell) / (buy + sell);

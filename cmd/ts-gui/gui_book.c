@@ -12,9 +12,9 @@ size_t
 gui_book_group(const struct ts_book *b, int side, double tick, size_t max, struct gui_lvl *out)
 {
 	size_t n = 0;
+	struct ts_book_it it = ts_book_iter(b, (enum ts_side)side);
 
-	for (size_t i = 0; i < b->n[side]; i++) {
-		const struct ts_level *l = ts_book_at(b, (enum ts_side)side, i);
+	for (const struct ts_level *l; (l = ts_book_next(&it));) {
 		double px = ts_dec_to_double(l->px);
 		double q = ts_dec_to_double(l->qty);
 		double key = tick > 0 ? (side == TS_BID ? floor(px / tick + 1e-9) :

@@ -154,8 +154,8 @@ sample(struct books *b, struct bk *k, struct store *s, struct influx *ix)
 	mid_d = ts_dec_to_double(mid);
 	memset(b->bins, 0, 2 * (size_t)nb * sizeof *b->bins);
 	for (int side = 0; side < 2; side++) {
-		for (size_t i = 0; i < k->b.n[side]; i++) {
-			const struct ts_level *lv = ts_book_at(&k->b, (enum ts_side)side, i);
+		struct ts_book_it it = ts_book_iter(&k->b, (enum ts_side)side);
+		for (const struct ts_level *lv; (lv = ts_book_next(&it));) {
 			double d = (ts_dec_to_double(lv->px) - mid_d) / mid_d * 1e4;
 			long bin;
 			if (side == TS_BID)

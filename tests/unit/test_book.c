@@ -101,11 +101,69 @@ test_many_levels(void)
 	ts_book_free(&b);
 }
 
+/* Chunks split, empty and merge under churn: a side is checked against a
+ * plain array indexed by tick after every 1,000 of 200,000 random changes
+ * (a third removals), with a band that drifts so chunks empty at both ends. */
+static void
+test_churn(void)
+{
+	enum { TICKS = 20000 };
+	static int64_t ref[TICKS]; /* size in lots at tick i, 0 for none */
+	struct ts_book b = { 0 };
+	unsigned x = 12345;
+	size_t n = 0;
+	int ok = 1;
+
+	for (int op = 0; op < 200000 && ok; op++) {
+		int base = (op / 20) % (TICKS - 3000), t;
+		int64_t q;
+		x = x * 1103515245u + 12345u;
+		t = base + (int)((x >> 8) % 3000);
+		q = (x >> 4) % 3 == 0 ? 0 : 1 + (int64_t)((x >> 12) % 1000);
+		n += (ref[t] == 0 && q) - (ref[t] && q == 0);
+		ref[t] = q;
+		ts_book_set(&b, TS_BID, (struct ts_dec){ 1000000 + t, 2 }, (struct ts_dec){ q, 0 });
+		if (op % 1000 == 999) {
+			struct ts_book_it it = ts_book_iter(&b, TS_BID);
+			const struct ts_level *l;
+			int i = TICKS;
+			size_t k = 0;
+			ok = b.n[TS_BID] == n;
+			while (ok && (l = ts_book_next(&it))) { /* best (highest) first */
+				while (--i >= 0 && !ref[i])
+					;
+				ok = i >= 0 && l->px.m == 1000000 + i && l->qty.m == ref[i] &&
+				    ts_book_at(&b, TS_BID, k) == l;
+				k++;
+			}
+			ok = ok && k == n;
+			/* no run of near-empty chunks: at most one under a
+			 * quarter full between two fuller ones, on average */
+			ok = ok && b.nc[TS_BID] <= n / (TS_BOOK_CHUNK / 4) + 2;
+		}
+	}
+	CHECK(ok);
+	ts_book_truncate(&b, 100);
+	CHECK_INT(b.n[TS_BID], 100);
+	{
+		int i = TICKS, k = 0;
+		while (k < 100) {
+			while (!ref[--i])
+				;
+			k++;
+		}
+		CHECK_INT(ts_book_at(&b, TS_BID, 99)->px.m, 1000000 + i);
+		CHECK(ts_book_at(&b, TS_BID, 100) == NULL);
+	}
+	ts_book_free(&b);
+}
+
 int
 main(void)
 {
 	RUN(test_sorted_sides);
 	RUN(test_apply_messages);
 	RUN(test_many_levels);
+	RUN(test_churn);
 	return DONE();
 }
