@@ -11,7 +11,7 @@ bidheavy  t:ETH-USD  imbalance within 1% > 0.5
 end-b     t:ETH-USD  jq book '.end == true'
 R
 cat >book <<'J'
-{"type":"snapshot","bids":[[1990,1],[1989,1]],"asks":[[1991,1],[1992,1]],"ts":1000000}
+{"type":"snapshot","bids":[[1990,1],[1989,1],[1900,50]],"asks":[[1991,1],[1992,1],[2100,50]],"ts":1000000}
 {"type":"delta","bids":[[1990,0],[1999,1]],"asks":[[1991,0],[1992,0],[2001,1]],"ts":2000000}
 {"type":"delta","bids":[[1985,10]],"asks":[],"ts":3000000}
 {"type":"delta","bids":[],"asks":[[2001,0],[2010,1]],"ts":4000000}
@@ -23,7 +23,9 @@ cat >book <<'J'
 J
 # mid 2000 = (1999+2001)/2; spread (2010-1999)/2004.5 = 54.88 bps;
 # imbalance (12-1)/13 within 1% of the mid, then (5-1)/6 after the resync.
-# The delta after the reset (no snapshot yet) must not count.
+# The delta after the reset (no snapshot yet) must not count. The levels
+# at 1900 and 2100 are outside every band: summed from the wrong end of the
+# book, the bids would stop at 1900 and count nothing.
 cat >expect <<'J'
 {"rule":"mid-up","ex":"t","sym":"ETH-USD","cond":"mid crosses above 2000","value":2000,"threshold":2000,"ts":2000000}
 {"rule":"bidheavy","ex":"t","sym":"ETH-USD","cond":"imbalance within 1% > 0.5","value":0.8461538461538461,"threshold":0.5,"ts":3000000}
