@@ -260,6 +260,40 @@ ts_json_iter(struct ts_jiter *it, const struct ts_jval *c)
 	it->p = ws(c->p + 1, it->end);
 }
 
+/* The member after a key that ends at q: records the key, returns where
+ * its value starts, or NULL (the iterator is then at its end). */
+static const char *
+iter_key(struct ts_jiter *it, struct ts_jval *key, const char *p, const char *q)
+{
+	if (key) {
+		key->p = p;
+		key->n = (size_t)(q - p);
+		key->type = TS_J_STR;
+	}
+	p = ws(q, it->end);
+	if (p >= it->end || *p != ':')
+		return it->p = it->end, NULL;
+	p = ws(p + 1, it->end);
+	if (p >= it->end)
+		return it->p = it->end, NULL;
+	return p;
+}
+
+/* The value [p, q) of type t; the iterator moves past its comma. */
+static int
+iter_value(struct ts_jiter *it, struct ts_jval *val, const char *p, const char *q,
+    enum ts_jtype t)
+{
+	val->p = p;
+	val->n = (size_t)(q - p);
+	val->type = t;
+	p = ws(q, it->end);
+	if (p < it->end && *p == ',')
+		p = ws(p + 1, it->end);
+	it->p = p;
+	return 1;
+}
+
 int
 ts_json_next(struct ts_jiter *it, struct ts_jval *key, struct ts_jval *val)
 {
@@ -269,30 +303,13 @@ ts_json_next(struct ts_jiter *it, struct ts_jval *key, struct ts_jval *val)
 	if (p >= it->end)
 		return 0;
 	if (it->obj) {
-		q = scan_string(p, it->end);
-		if (!q)
+		if (!(q = scan_string(p, it->end)) || !(p = iter_key(it, key, p, q)))
 			return it->p = it->end, 0;
-		if (key) {
-			key->p = p;
-			key->n = (size_t)(q - p);
-			key->type = TS_J_STR;
-		}
-		p = ws(q, it->end);
-		if (p >= it->end || *p != ':')
-			return it->p = it->end, 0;
-		p = ws(p + 1, it->end);
 	}
 	q = scan_value(p, it->end, 0, &t, &e);
 	if (!q)
 		return it->p = it->end, 0;
-	val->p = p;
-	val->n = (size_t)(q - p);
-	val->type = t;
-	p = ws(q, it->end);
-	if (p < it->end && *p == ',')
-		p = ws(p + 1, it->end);
-	it->p = p;
-	return 1;
+	return iter_value(it, val, p, q, t);
 }
 
 size_t
@@ -377,32 +394,13 @@ ts_json_vnext(struct ts_jiter *it, struct ts_jval *key, struct ts_jval *val)
 	if (p >= it->end)
 		return 0;
 	if (it->obj) {
-		if (*p != '"')
-			return it->p = it->end, 0;
-		q = skip_string(p, it->end);
-		if (key) {
-			key->p = p;
-			key->n = (size_t)(q - p);
-			key->type = TS_J_STR;
-		}
-		p = ws(q, it->end);
-		if (p >= it->end || *p != ':')
-			return it->p = it->end, 0;
-		p = ws(p + 1, it->end);
-		if (p >= it->end)
+		if (*p != '"' || !(p = iter_key(it, key, p, skip_string(p, it->end))))
 			return it->p = it->end, 0;
 	}
 	q = skip_value(p, it->end, &t);
 	if (q <= p)
 		return it->p = it->end, 0;
-	val->p = p;
-	val->n = (size_t)(q - p);
-	val->type = t;
-	p = ws(q, it->end);
-	if (p < it->end && *p == ',')
-		p = ws(p + 1, it->end);
-	it->p = p;
-	return 1;
+	return iter_value(it, val, p, q, t);
 }
 
 /* The pull reader. */
