@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dec.h"
 
@@ -55,6 +56,10 @@ int ts_json_bool(const struct ts_jval *v, int *out);
 long ts_json_str(const struct ts_jval *v, char *buf, size_t n);
 /* 1 when v is a string equal to s (no unescaping: for plain ASCII names). */
 int ts_json_str_eq(const struct ts_jval *v, const char *s);
+/* 1 when k, a key or string as read (quotes included, no escapes), is the
+ * string literal lit: the length is known when compiling, for hot paths. */
+#define TS_JSON_KEY_IS(k, lit) \
+	((k)->n == sizeof lit + 1 && !memcmp((k)->p + 1, lit, sizeof lit - 1))
 /* The bytes between a string's quotes, unescaped or not (NULL if not a string). */
 const char *ts_json_str_raw(const struct ts_jval *v, size_t *len);
 

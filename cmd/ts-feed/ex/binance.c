@@ -466,13 +466,13 @@ fast_depth(struct feed *f, const char *p, size_t n, int64_t rt, int *ret)
 	do {
 		if (ts_jrd_key(&r, &k) < 0)
 			return 0;
-		if (k.n == 8 && !memcmp(k.p, "\"stream\"", 8) && !(has & 1)) {
+		if (TS_JSON_KEY_IS(&k, "stream") && !(has & 1)) {
 			if (ts_jrd_str(&r, &e) < 0)
 				return 0;
 			has |= 1;
 			continue;
 		}
-		if (k.n != 6 || memcmp(k.p, "\"data\"", 6) || (has & 2) ||
+		if (!TS_JSON_KEY_IS(&k, "data") || (has & 2) ||
 		    ts_jrd_peek(&r) != '{')
 			return 0;
 		has |= 2;
@@ -762,11 +762,11 @@ bn_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 		struct ts_jval k, v;
 		ts_json_iter(&it, &msg);
 		while (ts_json_vnext(&it, &k, &v)) {
-			if (k.n == 6 && !memcmp(k.p, "\"data\"", 6)) {
+			if (TS_JSON_KEY_IS(&k, "data")) {
 				if (!has_data)
 					d = v;
 				has_data = 1;
-			} else if (k.n == 8 && !memcmp(k.p, "\"stream\"", 8)) {
+			} else if (TS_JSON_KEY_IS(&k, "stream")) {
 				has_stream = 1;
 			}
 		}

@@ -111,8 +111,6 @@ cb_book_resync(struct feed *f, struct fsym *s)
 	send_sub(f, "subscribe", "level2", &s, 1);
 }
 
-/* 1 when the key k (a string with its quotes) is the literal lit. */
-#define key_is(k, lit) ((k)->n == sizeof lit + 1 && !memcmp((k)->p + 1, lit, sizeof lit - 1))
 
 static int
 l2_event(struct feed *f, const struct ts_jval *ev, int64_t ts, int64_t rt)
@@ -131,11 +129,11 @@ l2_event(struct feed *f, const struct ts_jval *ev, int64_t ts, int64_t rt)
 	/* ev lies in text cb_on_message validated: one fast walk of its members */
 	ts_json_iter(&it, ev);
 	while (ts_json_vnext(&it, &k, &v)) {
-		if (key_is(&k, "type") && !(got & 1))
+		if (TS_JSON_KEY_IS(&k, "type") && !(got & 1))
 			type = v, got |= 1;
-		else if (key_is(&k, "product_id") && !(got & 2))
+		else if (TS_JSON_KEY_IS(&k, "product_id") && !(got & 2))
 			pid = v, got |= 2;
-		else if (key_is(&k, "updates") && !(got & 4))
+		else if (TS_JSON_KEY_IS(&k, "updates") && !(got & 4))
 			ups = v, got |= 4;
 	}
 	if (got != 7 || ups.type != TS_J_ARR || !(p = ts_json_str_raw(&pid, &n)))
@@ -164,11 +162,11 @@ l2_event(struct feed *f, const struct ts_jval *ev, int64_t ts, int64_t rt)
 		got = 0;
 		ts_json_iter(&it2, &u);
 		while (ts_json_vnext(&it2, &k, &v)) {
-			if (key_is(&k, "side") && !(got & 1))
+			if (TS_JSON_KEY_IS(&k, "side") && !(got & 1))
 				side = v, got |= 1;
-			else if (key_is(&k, "price_level") && !(got & 2))
+			else if (TS_JSON_KEY_IS(&k, "price_level") && !(got & 2))
 				px = v, got |= 2;
-			else if (key_is(&k, "new_quantity") && !(got & 4))
+			else if (TS_JSON_KEY_IS(&k, "new_quantity") && !(got & 4))
 				qty = v, got |= 4;
 		}
 		if (got != 7 || ts_json_dec(&px, &dpx) || ts_json_dec(&qty, &dqty) || dpx.m <= 0)
@@ -224,7 +222,7 @@ trades_event(struct feed *f, const struct ts_jval *ev, int64_t rt)
 	got = 0;
 	ts_json_iter(&it, ev);
 	while (ts_json_vnext(&it, &k, &val))
-		if (key_is(&k, "trades")) {
+		if (TS_JSON_KEY_IS(&k, "trades")) {
 			trades = val;
 			got = 1;
 			break;
@@ -245,17 +243,17 @@ trades_event(struct feed *f, const struct ts_jval *ev, int64_t rt)
 		ts_json_iter(&it2, &t);
 		while (ts_json_vnext(&it2, &k, &val)) {
 			int bit;
-			if (key_is(&k, "trade_id"))
+			if (TS_JSON_KEY_IS(&k, "trade_id"))
 				bit = 1;
-			else if (key_is(&k, "product_id"))
+			else if (TS_JSON_KEY_IS(&k, "product_id"))
 				bit = 2;
-			else if (key_is(&k, "price"))
+			else if (TS_JSON_KEY_IS(&k, "price"))
 				bit = 4;
-			else if (key_is(&k, "size"))
+			else if (TS_JSON_KEY_IS(&k, "size"))
 				bit = 8;
-			else if (key_is(&k, "side"))
+			else if (TS_JSON_KEY_IS(&k, "side"))
 				bit = 16;
-			else if (key_is(&k, "time"))
+			else if (TS_JSON_KEY_IS(&k, "time"))
 				bit = 32;
 			else
 				continue;
@@ -385,15 +383,15 @@ fast_update(struct ts_jrd *r, size_t i)
 	do {
 		if (ts_jrd_key(r, &k) < 0)
 			return -1;
-		if (key_is(&k, "price_level")) {
+		if (TS_JSON_KEY_IS(&k, "price_level")) {
 			if ((got & 2) || ts_jrd_dec_str(r, &fast_lv[i].px) < 0)
 				return -1;
 			got |= 2;
-		} else if (key_is(&k, "new_quantity")) {
+		} else if (TS_JSON_KEY_IS(&k, "new_quantity")) {
 			if ((got & 4) || ts_jrd_dec_str(r, &fast_lv[i].qty) < 0)
 				return -1;
 			got |= 4;
-		} else if (key_is(&k, "side")) {
+		} else if (TS_JSON_KEY_IS(&k, "side")) {
 			if ((got & 1) || ts_jrd_str(r, &v) < 0)
 				return -1;
 			if (ts_json_str_eq(&v, "bid"))
@@ -422,7 +420,7 @@ fast_event(struct ts_jrd *r, struct fast_ev *e, size_t *nlv)
 	do {
 		if (ts_jrd_key(r, &k) < 0)
 			return -1;
-		if (key_is(&k, "type")) {
+		if (TS_JSON_KEY_IS(&k, "type")) {
 			if ((got & 1) || ts_jrd_str(r, &v) < 0)
 				return -1;
 			if (ts_json_str_eq(&v, "update"))
@@ -432,11 +430,11 @@ fast_event(struct ts_jrd *r, struct fast_ev *e, size_t *nlv)
 			else
 				return -1;
 			got |= 1;
-		} else if (key_is(&k, "product_id")) {
+		} else if (TS_JSON_KEY_IS(&k, "product_id")) {
 			if ((got & 2) || ts_jrd_str(r, &e->pid) < 0)
 				return -1;
 			got |= 2;
-		} else if (key_is(&k, "updates")) {
+		} else if (TS_JSON_KEY_IS(&k, "updates")) {
 			if (got & 4)
 				return -1;
 			got |= 4;
@@ -472,19 +470,19 @@ fast_l2(struct feed *f, const char *p, size_t n, int64_t rt, int *ret)
 	do {
 		if (ts_jrd_key(&r, &k) < 0)
 			return 0;
-		if (key_is(&k, "channel")) {
+		if (TS_JSON_KEY_IS(&k, "channel")) {
 			if ((got & 1) || ts_jrd_str(&r, &v) < 0 || !ts_json_str_eq(&v, "l2_data"))
 				return 0;
 			got |= 1;
-		} else if (key_is(&k, "sequence_num")) {
+		} else if (TS_JSON_KEY_IS(&k, "sequence_num")) {
 			if ((got & 2) || ts_jrd_int(&r, &sn) < 0)
 				return 0;
 			got |= 2;
-		} else if (key_is(&k, "timestamp")) {
+		} else if (TS_JSON_KEY_IS(&k, "timestamp")) {
 			if ((got & 4) || ts_jrd_str(&r, &ts) < 0)
 				return 0;
 			got |= 4;
-		} else if (key_is(&k, "events")) {
+		} else if (TS_JSON_KEY_IS(&k, "events")) {
 			if (got & 8)
 				return 0;
 			got |= 8;
