@@ -51,6 +51,9 @@ feed() {
 	SIMCPU=$(echo "$s1 - $s0" | bc -l)
 	STATS=$(grep '^stats:' "$W/$n.feed")
 }
+sym_of() { # EX: the symbol every case uses on that exchange
+	case $1 in binance) echo BTC-USDT ;; coinbase) echo BTC-USD ;; esac
+}
 stat() { echo "$STATS" | tr ' ' '\n' | awk -v k="$1" '$0 == k {getline; print; exit}'; }
 
 row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
@@ -61,7 +64,7 @@ echo
 echo "| case | websocket messages/s | CPU s per million messages | feed CPU use | sim CPU use | latency p50/p99 (frame in to message out) |"
 echo "|---|---|---|---|---|---|"
 for ex in binance coinbase; do
-	case $ex in binance) sym=BTC-USDT ;; coinbase) sym=BTC-USD ;; esac
+	sym=$(sym_of "$ex")
 	for ch in trades book; do
 		sim s --rate max "$ex"
 		feed "$ex-$ch" "$ex" "$ch" "$sym"
@@ -135,7 +138,7 @@ while read -r ex ch rest; do
 	row4 "ts-feed $ex $ch" "$(echo "$msgs / $DUR" | bc)" "$(echo "scale=2; $cpu * 1000000 / $msgs" | bc)" "$pt" -
 done <"$W/raw"
 for ex in binance coinbase; do
-	case $ex in binance) sym=BTC-USDT ;; coinbase) sym=BTC-USD ;; esac
+	sym=$(sym_of "$ex")
 	for ch in trades book; do
 		sim s --rate max "$ex"
 		node "$top/bench/feed/ccxt-peer.js" "$ex" "$PORT" "$sym" "$ch" "$DUR" >"$W/peer.json" 2>"$W/peer.err"
@@ -163,7 +166,7 @@ echo
 echo "| case | rate | ts-feed CPU s per million | ccxt CPU s per million | ccxt / ts-feed |"
 echo "|---|---|---|---|---|"
 for ex in binance coinbase; do
-	case $ex in binance) sym=BTC-USDT ;; coinbase) sym=BTC-USD ;; esac
+	sym=$(sym_of "$ex")
 	for ch in trades book; do
 		case $ex/$ch in coinbase/trades) rate=2000 ;; *) rate=30000 ;; esac
 		sim s --rate "$rate" "$ex"
@@ -192,7 +195,7 @@ done
 # read after a 3 s pause; lost = generated ids between the first and last
 # delivered that were not delivered
 for ex in binance coinbase; do
-	case $ex in binance) sym=BTC-USDT ;; coinbase) sym=BTC-USD ;; esac
+	sym=$(sym_of "$ex")
 	sim s --rate max --truth "$W/truth" "$ex"
 	node "$top/bench/feed/ccxt-peer.js" "$ex" "$PORT" "$sym" trades "$DUR" 5 >"$W/peer.json" 2>"$W/peer.err"
 	endsim
