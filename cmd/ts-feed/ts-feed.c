@@ -113,7 +113,7 @@ struct app {
 };
 
 static struct app A;
-static volatile sig_atomic_t stopping;
+static int stopping; /* set through the loop (signals reach it by its self-pipe) or on EPIPE */
 
 static void
 stop_now(struct app *a)
