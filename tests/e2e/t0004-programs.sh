@@ -45,6 +45,25 @@ test_expect_success 'man pages render without warnings' '
 	done
 '
 
+# .BR, .BI, .IR and the like join their arguments without spaces, so two
+# plain words side by side among them render as one ("requestsrun").
+test_expect_success 'man pages run no words together in font macros' '
+	for m in "$TS_TOP"/man/*.[1-8]; do
+		awk -v f="$m" '\''
+		/^\.(BR|BI|IR|IB|RB|RI)[ \t]/ {
+			s = $0; sub(/^\.[A-Z][A-Z][ \t]+/, "", s); prev = ""
+			while (match(s, /^("[^"]*"|[^ \t"]+)[ \t]*/)) {
+				a = substr(s, 1, RLENGTH); s = substr(s, RLENGTH + 1)
+				sub(/[ \t]+$/, "", a)
+				w = (a ~ /^[A-Za-z][A-Za-z]+[,.;]?$/)
+				if (w && prev) { print f ":" NR ": words run together: " $0; bad = 1 }
+				prev = w
+			}
+		}
+		END { exit bad }'\'' "$m" || return 1
+	done
+'
+
 test_expect_success 'every long option in --help is in the man page' '
 	for p in $progs; do
 		"$TS_BIN/$p" --help 2>/dev/null | grep -o -- "--[a-z][a-z-]*" | sort -u >opts
