@@ -1,4 +1,5 @@
 /* ts-feed: one exchange's websocket and REST market data as normalized trades/ and book/ topics */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -83,6 +84,7 @@ struct app {
 	struct feed f;
 	const struct ex_adapter *ex;
 	struct base ws, rest;
+	int instruments_cached; /* the list came from the cache, not the exchange */
 	struct ts_loop *loop;
 	/* the websocket connection: ours (wsc.c), its socket polled by the loop */
 	struct wsc w;
@@ -740,16 +742,24 @@ on_tick(struct ts_loop *l, unsigned id, void *arg)
 
 /* the instrument list */
 
+/* The cache is keyed by exchange and REST host: the simulator's list of two
+ * symbols must never stand in for the real exchange's. */
 static void
 cache_path(struct app *a, char *buf, size_t n)
 {
 	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char host[300];
+	size_t i;
 
+	snprintf(host, sizeof host, "%s_%d", a->rest.host, a->rest.port);
+	for (i = 0; host[i]; i++)
+		if (!isalnum((unsigned char)host[i]) && host[i] != '.' && host[i] != '-')
+			host[i] = '_';
 	if (x && *x)
-		snprintf(buf, n, "%s/tradesuite/instruments-%s.json", x, a->ex->name);
+		snprintf(buf, n, "%s/tradesuite/instruments-%s-%s.json", x, a->ex->name, host);
 	else
-		snprintf(buf, n, "%s/.cache/tradesuite/instruments-%s.json", home ? home : "/tmp",
-		    a->ex->name);
+		snprintf(buf, n, "%s/.cache/tradesuite/instruments-%s-%s.json",
+		    home ? home : "/tmp", a->ex->name, host);
 }
 
 static void
@@ -822,6 +832,7 @@ load_instruments(struct app *a)
 			fclose(fp);
 			if (body && a->ex->instruments(&a->f, body, n) == 0) {
 				ts_warn("using the cached instrument list '%s'", path);
+				a->instruments_cached = 1;
 				ok = 1;
 			}
 			free(body);
@@ -967,6 +978,11 @@ main(int argc, char **argv)
 		ts_map_put(&a->pinned, argv[i], NULL)->v.u = (uint64_t)chans;
 		known++;
 	}
+	/* A cached list may be stale: the symbol may be listed by now, so that
+	 * is a failure that may pass, for the supervisor to retry. */
+	if (optind < argc && !known && a->instruments_cached)
+		ts_die(TS_EXIT_TEMP, "none of the symbols is in the cached %s instrument "
+		    "list (the exchange's REST API is unreachable)", a->ex->name);
 	if (optind < argc && !known)
 		ts_die(TS_EXIT_USAGE, "none of the symbols is known to %s", a->ex->name);
 

@@ -58,4 +58,18 @@ test_expect_success 'SIGTERM ends it with 0 and a stopped status' '
 	tail -1 out | grep -q "\"state\":\"stopped\""
 '
 
+# The instrument cache is keyed by REST host: after a run against the
+# simulator, its two-symbol list must not answer for another host, and a
+# symbol missing from a cached (maybe stale) list is a failure that may pass.
+test_expect_success 'the instrument cache is per REST host; a stale cache is 111' '
+	ls "$XDG_CACHE_HOME"/tradesuite/instruments-coinbase-127.0.0.1_$SIM_PORT.json &&
+	stop $sim_pid &&
+	other=$(free_port) &&
+	expect_code 111 ts-feed --stdout --url ws://127.0.0.1:$other --rest http://127.0.0.1:$other coinbase BTC-USD &&
+	grep -q "cannot load the coinbase instrument list" err &&
+	expect_code 111 ts-feed --stdout --url $WS --rest $REST coinbase SOL-USD &&
+	grep -q "using the cached instrument list" err &&
+	grep -q "none of the symbols is in the cached coinbase instrument list" err
+'
+
 test_done
