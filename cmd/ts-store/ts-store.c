@@ -815,8 +815,11 @@ cmd_collect(struct opts *o, int argc, char **argv)
 	zmq_setsockopt(c.sub, ZMQ_LINGER, &zero, sizeof zero);
 	ts_bus_close(&c.sub);
 	ts_bus_close(&c.pub.sock);
-	if (c.rep)
+	if (c.rep) {
 		zmq_close(c.rep);
+		if (!ep.tcp)
+			unlink(hist + 6); /* after "ipc://": nobody is left to answer */
+	}
 	ts_bus_term();
 	ts_pub_clear(&c.pub);
 	ts_seqcheck_clear(&c.seq);
