@@ -343,7 +343,7 @@ run_filter(struct app *a, FILE *in, const char *name)
 	while ((len = getline(&line, &cap, in)) >= 0 && !out_failed) {
 		struct ts_candle_trade tr;
 		struct ts_topic top;
-		const char *json = line, *why;
+		const char *json = line, *why = NULL;
 		struct market *m;
 
 		lineno++;
@@ -361,10 +361,16 @@ run_filter(struct app *a, FILE *in, const char *name)
 				continue;
 			}
 			*tab = '\0';
-			if (ts_topic_parse(line, &top, &why) < 0 || strcmp(top.kind, "trades")) {
+			if (ts_topic_parse(line, &top, &why) < 0) {
 				a->bad++;
 				ts_warn_rl(&a->bad_rl, "%s:%ld: bad topic '%s': %s; skipped",
-				    name, lineno, line, why ? why : "not a trades topic");
+				    name, lineno, line, why);
+				continue;
+			}
+			/* book and status lines among trades are normal in a
+			 * pipeline (ts-feed --stdout): not for us, not an error */
+			if (strcmp(top.kind, "trades")) {
+				a->other++;
 				continue;
 			}
 			json = tab + 1;
@@ -397,6 +403,8 @@ run_filter(struct app *a, FILE *in, const char *name)
 	free(line);
 	if (ferror(in))
 		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", name);
+	ts_debug("'%s': %ld lines, %" PRIu64 " not trades (skipped), %" PRIu64 " bad",
+	    name, lineno, a->other, a->bad);
 	/* the candles still open at the end of input */
 	i = 0;
 	while ((e = ts_map_next(&a->markets, &i))) {

@@ -26,6 +26,28 @@ test_expect_success 'golden: closed, flat and open candles of two timeframes' '
 	grep -q "1 invalid lines skipped" err
 '
 
+# ts-feed --stdout interleaves book and status lines with its trades; a
+# status topic once read an unset pointer (crashed 7 runs in 20)
+test_expect_success 'other topics in the stream are skipped without a word, exit 0' '
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		printf "status/feed/coinbase\t{\"ex\":\"coinbase\"}\n" | ts-candle --stdin >out 2>err ||
+		    { echo "run $i: exit $?"; cat err; return 1; }
+		test ! -s err || { cat err; return 1; }
+		test ! -s out || return 1
+	done &&
+	{ printf "status/feed/coinbase\t{\"ex\":\"coinbase\",\"state\":\"connected\"}\n" &&
+	  printf "book/coinbase/BTC-USD\t{\"type\":\"snapshot\",\"bids\":[[1,1]],\"asks\":[[2,1]]}\n" &&
+	  grep -v garbage "$D/trades-small.jsonl" | head -2 &&
+	  printf "book/coinbase/BTC-USD\t{\"type\":\"delta\",\"bids\":[],\"asks\":[[2,0]]}\n" &&
+	  grep -v garbage "$D/trades-small.jsonl" | sed -n "3,\$p"; } >mixed &&
+	grep -v garbage "$D/trades-small.jsonl" >only &&
+	ts-candle --stdin -t 1m,5m -T only >expect 2>expect.err &&
+	ts-candle --stdin -t 1m,5m -T mixed >actual 2>err &&
+	test "$(wc -l <actual)" -ge 3 &&
+	test_cmp expect actual &&
+	sed "s/only/mixed/g" expect.err >expect.err2 && test_cmp expect.err2 err
+'
+
 test_expect_success 'plain JSON lines on stdin, plain JSON out; -u adds updates' '
 	grep "^{" "$D/trades-small.jsonl" | ts-candle --stdin -t 1m >out &&
 	test "$(head -c 1 out)" = "{" &&
