@@ -18,7 +18,8 @@
 #include "topic.h"
 
 static const char usage[] =
-"usage: ts-pub [-B ENDPOINT] [-w SECONDS] [-r RATE] [-T] [TOPIC] [FILE]\n"
+"usage: ts-pub [-B ENDPOINT] [-w SECONDS] [-r RATE] [--insecure] TOPIC [FILE]\n"
+"       ts-pub [-B ENDPOINT] [-w SECONDS] [-r RATE] [--insecure] -T [FILE]\n"
 "\n"
 "Publish each line of FILE (default: stdin), one JSON object, on TOPIC.\n"
 "With -T each line is TOPIC<tab>JSON instead (what ts-cat -T and\n"
