@@ -720,6 +720,17 @@ on_stop(struct ts_loop *l, int signo, void *arg)
 	ts_loop_stop(l);
 }
 
+/* The history service's socket file on an ipc bus (ep->history is
+ * "ipc://" plus this path). */
+static void
+remove_history_socket(const struct ts_bus_ep *ep)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof path, "%s/history", ep->dir) < (int)sizeof path)
+		unlink(path);
+}
+
 static int
 cmd_collect(struct opts *o, int argc, char **argv)
 {
@@ -781,7 +792,7 @@ cmd_collect(struct opts *o, int argc, char **argv)
 	zmq_setsockopt(c.rep, ZMQ_LINGER, &zero, sizeof zero);
 	ts_bus_secure(c.rep, 1);
 	if (!ep.tcp)
-		unlink(hist + 6); /* a stale socket of a killed collector (we hold the lock) */
+		remove_history_socket(&ep); /* a killed collector's (we hold the lock) */
 	if (zmq_bind(c.rep, hist) < 0) {
 		ts_warn("cannot serve history on '%s': %s; continuing without", hist,
 		    zmq_strerror(errno));
@@ -818,7 +829,7 @@ cmd_collect(struct opts *o, int argc, char **argv)
 	if (c.rep) {
 		zmq_close(c.rep);
 		if (!ep.tcp)
-			unlink(hist + 6); /* after "ipc://": nobody is left to answer */
+			remove_history_socket(&ep); /* nobody is left to answer */
 	}
 	ts_bus_term();
 	ts_pub_clear(&c.pub);
