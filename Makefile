@@ -35,6 +35,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# --version's string (config.mk's VERSION) is compiled into log.o alone
+$(BUILD)/libcommon/log.o: CFLAGS += -DTS_VERSION='"$(VERSION)"'
+$(BUILD)/libcommon/log.o: config.mk
+
 $(LIBCOMMON): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^

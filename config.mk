@@ -1,5 +1,8 @@
 # config.mk: compiler, flags and library settings for TradeSuite (edit here, not in Makefile)
 
+# The release, printed by every program's --version
+VERSION = 0.1.0
+
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man

@@ -78,6 +78,46 @@ LOGFN(ts_warn_errno, "warning: ", TS_LOG_WARN, 1)
 LOGFN(ts_info, "", TS_LOG_INFO, 0)
 LOGFN(ts_debug, "debug: ", TS_LOG_DEBUG, 0)
 
+#ifndef TS_VERSION
+#define TS_VERSION "unknown"
+#endif
+
+void
+ts_version(const char *p)
+{
+	printf("%s %s\n", p ? p : prog, TS_VERSION);
+	exit(fflush(stdout) ? TS_EXIT_TEMP : TS_EXIT_OK);
+}
+
+void
+ts_usage_error(const char *p, const char *fmt, ...)
+{
+	char line[2048];
+	size_t n = 0;
+	va_list ap;
+	int r;
+
+	if (!p)
+		p = prog;
+	if (fmt) {
+		r = snprintf(line, sizeof line, "%s: ", p);
+		n = r > 0 ? (size_t)r : 0;
+		va_start(ap, fmt);
+		r = vsnprintf(line + n, sizeof line - n, fmt, ap);
+		va_end(ap);
+		n += r > 0 ? (size_t)r : 0;
+		if (n > sizeof line - 2)
+			n = sizeof line - 2;
+		line[n++] = '\n';
+	}
+	r = snprintf(line + n, sizeof line - n, "see '%s --help'\n", p);
+	n += r > 0 ? (size_t)r : 0;
+	if (n > sizeof line - 1)
+		n = sizeof line - 1;
+	(void)!write(2, line, n);
+	exit(TS_EXIT_USAGE);
+}
+
 void
 ts_die(int code, const char *fmt, ...)
 {

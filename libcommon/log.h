@@ -1,4 +1,5 @@
-/* log.h: diagnostics (die/warn/info/debug), rate-limited warnings, exit codes */
+/* log.h: diagnostics (die/warn/info/debug), rate-limited warnings, exit codes,
+ * --version and usage errors */
 #ifndef TS_LOG_H
 #define TS_LOG_H
 
@@ -31,6 +32,18 @@ void ts_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ts_warn_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ts_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ts_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --version: print "PROG VERSION" (VERSION from config.mk) on stdout and
+ * exit 0. `prog` NULL means ts_log_prog(). */
+void ts_version(const char *prog) __attribute__((noreturn));
+
+/* A usage error: print on stderr one line "PROG: what is wrong" and then
+ * "see 'PROG --help'" (never the whole usage), and exit 100. `prog` NULL
+ * means ts_log_prog(); a subcommand passes e.g. "ts-alert add" when it has
+ * a --help of its own. `fmt` NULL prints the second line only, for when
+ * getopt has already said what is wrong (its case '?'). */
+void ts_usage_error(const char *prog, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
 
 /* A token bucket for warnings that could flood (malformed messages): at most
  * `burst` lines, refilled at `per_sec` a second; the lines suppressed in

@@ -61,6 +61,27 @@ test_die_and_codes(void)
 	CHECK_STR(out, "ts-x: shown\nts-x: warning: careful\nts-x: debug: now shown\n");
 }
 
+static void usage_msg(void) { ts_log_init("ts-x"); ts_usage_error(NULL, "missing %s", "TOPIC"); }
+static void usage_sub(void) { ts_usage_error("ts-x add", "unknown option '%s'", "-z"); }
+static void usage_getopt(void) { ts_log_init("/usr/bin/ts-x"); ts_usage_error(NULL, NULL); }
+
+static void
+test_usage_error(void)
+{
+	static const struct { void (*fn)(void); const char *err; } cases[] = {
+		{ usage_msg, "ts-x: missing TOPIC\nsee 'ts-x --help'\n" },
+		{ usage_sub, "ts-x add: unknown option '-z'\nsee 'ts-x add --help'\n" },
+		/* getopt has already printed what is wrong */
+		{ usage_getopt, "see 'ts-x --help'\n" },
+	};
+	char out[512];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		CHECK_INT(capture(cases[i].fn, out, sizeof out), 100);
+		CHECK_STR(out, cases[i].err);
+	}
+}
+
 static void
 test_ratelimit(void)
 {
@@ -125,6 +146,7 @@ int
 main(void)
 {
 	RUN(test_die_and_codes);
+	RUN(test_usage_error);
 	RUN(test_ratelimit);
 	RUN(test_warn_rl_counts);
 	RUN(test_xalloc);
