@@ -41,13 +41,36 @@ sym_part(const char *s, size_t n)
 	return 1;
 }
 
+/* A dated future's expiry: YYMMDD with a month 01-12 and a day 01-31. */
+static int
+expiry_valid(const char *s, size_t n)
+{
+	int mm, dd;
+
+	if (n != 6)
+		return 0;
+	for (size_t i = 0; i < 6; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	mm = (s[2] - '0') * 10 + (s[3] - '0');
+	dd = (s[4] - '0') * 10 + (s[5] - '0');
+	return mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31;
+}
+
 int
 ts_sym_valid(const char *sym)
 {
-	const char *dash = strchr(sym, '-');
+	const char *dash = strchr(sym, '-'), *quote, *tail;
+	size_t n = strlen(sym);
 
-	return dash && sym_part(sym, (size_t)(dash - sym)) &&
-	    sym_part(dash + 1, strlen(dash + 1));
+	if (!dash || n >= TS_SYM_MAX || !sym_part(sym, (size_t)(dash - sym)))
+		return 0;
+	quote = dash + 1;
+	tail = strchr(quote, '-');
+	if (!tail)
+		return sym_part(quote, strlen(quote));
+	return sym_part(quote, (size_t)(tail - quote)) &&
+	    (!strcmp(tail + 1, "PERP") || expiry_valid(tail + 1, strlen(tail + 1)));
 }
 
 static int
@@ -115,7 +138,7 @@ check(char seg[4][48], int n, int complete, const char **why)
 		if (n >= 2 && !ts_ex_valid(seg[1]))
 			FAIL("exchange must be lowercase letters, digits or '_'");
 		if (n >= 3 && !ts_sym_valid(seg[2]))
-			FAIL("symbol must be BASE-QUOTE in upper case");
+			FAIL("symbol must be BASE-QUOTE, BASE-QUOTE-PERP or BASE-QUOTE-YYMMDD in upper case");
 		if (!complete && n >= (strcmp(seg[0], "candles") ? 3 : 4))
 			FAIL("a wildcard ends with '/' before the last segment");
 		if (!strcmp(seg[0], "candles")) {

@@ -17,8 +17,8 @@ struct ts_topic {
 
 /* Parse and validate a complete topic (not a wildcard). Market kinds
  * (trades, book, candles, alerts) need a lowercase exchange and a canonical
- * BASE-QUOTE symbol; candles also a timeframe of ts_tf_names. Other kinds
- * (status, and any user-defined one) are 2 to 4 segments of [A-Za-z0-9._-].
+ * symbol (ts_sym_valid: spot, perpetual or dated future); candles also a
+ * timeframe of ts_tf_names. Other kinds (status, and any user-defined one) are 2 to 4 segments of [A-Za-z0-9._-].
  * Returns 0, or -1 with *why (if not NULL) saying what is wrong. */
 int ts_topic_parse(const char *s, struct ts_topic *t, const char **why);
 
@@ -37,7 +37,15 @@ size_t ts_topic_build(char *buf, size_t n, const char *kind, const char *ex,
  * '/', which is a deliberate prefix wildcard. */
 int ts_topic_match(const char *sub, const char *topic, size_t len);
 
-/* Canonical symbol: BASE-QUOTE, each [A-Z0-9]{1,20}. */
+/* Room for a canonical symbol and its NUL: at most 47 characters, so it
+ * fits a topic segment (struct ts_topic's sym). */
+#define TS_SYM_MAX 48
+
+/* Canonical symbol: BASE-QUOTE (spot), BASE-QUOTE-PERP (a perpetual swap)
+ * or BASE-QUOTE-YYMMDD (a future expiring that day: month 01-12, day
+ * 01-31); BASE and QUOTE each [A-Z0-9]{1,20}; at most TS_SYM_MAX - 1
+ * characters in all. Sizes on every market are never contracts
+ * (DESIGN.md): the grammar only names the instrument. */
 int ts_sym_valid(const char *sym);
 /* Exchange name: [a-z0-9_]{1,31}. */
 int ts_ex_valid(const char *ex);

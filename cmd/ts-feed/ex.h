@@ -18,6 +18,7 @@
 #include "json.h"
 #include "log.h"
 #include "map.h"
+#include "topic.h"
 
 struct feed;
 struct fsym;
@@ -82,7 +83,7 @@ struct ftrade {
 };
 
 struct fsym {
-	char sym[32];     /* canonical BASE-QUOTE */
+	char sym[TS_SYM_MAX]; /* canonical: BTC-USD, BTC-USDT-PERP, BTC-USD-220527 */
 	char native[32];  /* the exchange's name */
 	char t_trades[96], t_book[96];
 	int want;         /* CH_ bits wanted by subscribers */

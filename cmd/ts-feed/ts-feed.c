@@ -33,7 +33,8 @@ static const char usage[] =
 "trades/EXCHANGE/SYMBOL and book/EXCHANGE/SYMBOL messages, and its health\n"
 "on status/feed/EXCHANGE. On the bus a channel opens when its topic gains\n"
 "its first subscriber and closes when it loses its last; the SYMBOLs\n"
-"(canonical BASE-QUOTE) are always open, both trades and book.\n"
+"(canonical BASE-QUOTE, BASE-QUOTE-PERP or BASE-QUOTE-YYMMDD) are always\n"
+"open, both trades and book.\n"
 "\n"
 "  -B ENDPOINT        bus directory, ipc://DIR or tcp://HOST:PORT\n"
 "      --stdout       write TOPIC<tab>JSON lines to stdout instead of the bus\n"
@@ -940,7 +941,8 @@ main(int argc, char **argv)
 		    "https://HOST[:PORT]", rest);
 	for (int i = optind; i < argc; i++)
 		if (!ts_sym_valid(argv[i]))
-			ts_die(TS_EXIT_USAGE, "bad symbol '%s': expected BASE-QUOTE such as BTC-USD",
+			ts_die(TS_EXIT_USAGE, "bad symbol '%s': expected BASE-QUOTE, BASE-QUOTE-PERP or "
+			    "BASE-QUOTE-YYMMDD such as BTC-USD",
 			    argv[i]);
 	a->watchdog_us = watchdog ? watchdog : a->ex->watchdog_us;
 
