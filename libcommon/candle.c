@@ -338,6 +338,7 @@ ts_candle_parse_trade(const char *json, size_t n, struct ts_candle_trade *t,
 	struct ts_jval obj, k, v;
 	struct ts_jiter it;
 	int have_px = 0, have_qty = 0, have_side = 0, have_ts = 0;
+	int64_t rt = 0;
 
 	t->ex[0] = t->sym[0] = '\0';
 	if (ts_json_parse(json, n, &obj, NULL) < 0) {
@@ -368,6 +369,11 @@ ts_candle_parse_trade(const char *json, size_t n, struct ts_candle_trade *t,
 				return -1;
 			}
 			have_ts = 1;
+		} else if (keyis(&k, "rt", 2)) {
+			if (ts_json_i64(&v, &rt) < 0) {
+				*why = "bad \"rt\"";
+				return -1;
+			}
 		} else if (keyis(&k, "side", 4)) {
 			if (ts_json_str_eq(&v, "buy"))
 				t->buy = 1;
@@ -391,6 +397,7 @@ ts_candle_parse_trade(const char *json, size_t n, struct ts_candle_trade *t,
 		}
 	}
 	*why = !have_px ? "no \"px\"" : !have_qty ? "no \"qty\"" :
-	    !have_side ? "no \"side\"" : !have_ts ? "no \"ts\"" : NULL;
+	    !have_side ? "no \"side\"" : !have_ts ? "no \"ts\"" :
+	    ts_time_ahead(t->ts, rt) ? "\"ts\" is far after its receive time \"rt\"" : NULL;
 	return *why ? -1 : 0;
 }

@@ -121,7 +121,8 @@ struct ts_candle_trade {
 /* Parse a trade object (px and qty read exactly, never through a double).
  * Returns 0, or -1 with *why saying which field is missing or bad. ex and
  * sym may be absent when the caller knows them (from the topic): they are
- * then left empty. */
+ * then left empty. A trade whose "ts" is more than TS_TIME_AHEAD_MAX_US after
+ * its "rt" (tm.h) is refused: it would close candles up to its time. */
 int ts_candle_parse_trade(const char *json, size_t n, struct ts_candle_trade *t,
     const char **why);
 

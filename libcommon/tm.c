@@ -15,6 +15,14 @@ ts_now_us(void)
 	return (int64_t)ts.tv_sec * TS_US_PER_SEC + ts.tv_nsec / 1000;
 }
 
+int
+ts_time_ahead(int64_t ts, int64_t ref)
+{
+	const int64_t set = INT64_C(1577836800) * TS_US_PER_SEC; /* 2020-01-01 */
+
+	return ref >= set && ts > ref && ts - ref > TS_TIME_AHEAD_MAX_US;
+}
+
 int64_t
 ts_mono_us(void)
 {

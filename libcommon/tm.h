@@ -10,6 +10,17 @@
 int64_t ts_now_us(void);  /* CLOCK_REALTIME, microseconds since the epoch */
 int64_t ts_mono_us(void); /* CLOCK_MONOTONIC, microseconds */
 
+/* How far an event time may run ahead of the clock it is compared with
+ * (its receive time, a consumer's clock) before it is taken for garbage:
+ * exchanges' clocks are good to milliseconds, a host without NTP drifts
+ * by seconds a day. A trade stamped in 2100 that got through would close a
+ * consumer's candles up to 2100 and make every later trade "late". */
+#define TS_TIME_AHEAD_MAX_US (300 * TS_US_PER_SEC)
+/* 1 when `ts` (µs) is more than TS_TIME_AHEAD_MAX_US after `ref`, a clock
+ * reading in µs. A ref before 2020 is a clock that was never set (a board
+ * without a real-time clock before NTP): nothing is judged by it (0). */
+int ts_time_ahead(int64_t ts, int64_t ref);
+
 /* Parse RFC 3339 ("2023-02-09T20:32:50.714964855Z", "…+02:00", a space for
  * 'T' and lower-case 'z' accepted) into microseconds since the epoch. Digits
  * beyond the sixth fractional one are truncated. Returns 0, or -1 on any

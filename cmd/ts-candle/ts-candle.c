@@ -506,6 +506,7 @@ on_trades(struct ts_loop *l, void *sock, int fd, short rev, void *arg)
 	struct app *a = arg;
 	struct ts_msg msg;
 	int n = 0;
+	int64_t now = ts_now_us(); /* one clock read for the batch */
 
 	(void)l, (void)fd, (void)rev;
 	for (; n < 10000; n++) {
@@ -525,7 +526,8 @@ on_trades(struct ts_loop *l, void *sock, int fd, short rev, void *arg)
 			ts_msg_close(&msg);
 			continue;
 		}
-		if (ts_candle_parse_trade(msg.data, msg.len, &tr, &why) < 0) {
+		if (ts_candle_parse_trade(msg.data, msg.len, &tr, &why) < 0 ||
+		    (ts_time_ahead(tr.ts, now) && (why = "\"ts\" is far in the future"))) {
 			a->bad++;
 			ts_warn_rl(&a->bad_rl, "bad trade on '%s': %s; skipped (%" PRIu64
 			    " so far)", msg.topic, why, a->bad);

@@ -168,6 +168,8 @@ void feed_message(struct feed *f, const char *p, size_t n, int64_t rt);
 
 /* A trade. side: 'b' taker bought, 's' taker sold. Duplicates (id not above
  * the last published) are dropped; a gap starts a backfill or is reported.
+ * A trade stamped more than TS_TIME_AHEAD_MAX_US after rt (tm.h) is counted
+ * as malformed and dropped: it would wedge consumers' candles.
  * backfill: the trade comes from a backfill answer. Returns 1 published,
  * 0 dropped or held. */
 int feed_trade(struct feed *f, struct fsym *s, int64_t id, struct ts_dec px,

@@ -428,6 +428,17 @@ feed_trade(struct feed *f, struct fsym *s, int64_t id, struct ts_dec px,
 
 	if (!(s->want & CH_TRADES))
 		return 0;
+	if (ts_time_ahead(ts, rt)) {
+		/* published, it would wedge every consumer's candles in the
+		 * future; skipped, it is a gap like any lost trade */
+		char when[40], got[40];
+		ts_rfc3339_fmt(ts, when, sizeof when);
+		ts_rfc3339_fmt(rt, got, sizeof got);
+		f->malformed++;
+		ts_warn_rl(&f->rl, "malformed trade from %s skipped: %s %lld is stamped %s, "
+		    "received %s", f->ex->name, s->sym, (long long)id, when, got);
+		return 0;
+	}
 	if (backfill) {
 		if (!s->backfilling || (s->nheld && id >= s->held[0].id))
 			return 0; /* the live stream has it */

@@ -52,6 +52,18 @@ test_expect_success 'a bad trade is reported and skipped, and a late one counted
 	kill -0 $candle_pid
 '
 
+test_expect_success 'a trade stamped in 2100 is skipped and does not wedge the market' '
+	echo "{\"ex\":\"coinbase\",\"sym\":\"BTC-USD\",\"px\":99,\"qty\":1,\"side\":\"buy\",\"ts\":4102444800000000}" |
+		ts-pub -w 5 trades/coinbase/BTC-USD &&
+	wait_for "grep -q \"bad trade on .trades/coinbase/BTC-USD.: .ts. is far in the future\" candle.err" &&
+	now=$(date +%s%6N) &&
+	echo "{\"ex\":\"coinbase\",\"sym\":\"BTC-USD\",\"px\":77,\"qty\":1,\"side\":\"buy\",\"ts\":$now}" |
+		ts-pub -w 5 trades/coinbase/BTC-USD &&
+	t3=$((now - now % 1000000)) &&
+	wait_for "grep -q \"\\\"t\\\":$t3,.*\\\"c\\\":77,\" cat1.out" &&
+	! grep -q "\"t\":41024" cat1.out
+'
+
 test_expect_success 'the last subscriber leaving drops the topics and the trades subscription' '
 	stop $cat1_pid; stop $cat2_pid;
 	wait_for "grep -q \"supervisor: unsubscribe .trades/coinbase/BTC-USD.$\" sup.err" &&

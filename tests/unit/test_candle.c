@@ -312,6 +312,15 @@ test_parse_trade(void)
 	BAD("{\"px\":1e400,\"qty\":1,\"side\":\"buy\",\"ts\":1}", "bad \"px\"");
 	BAD("{\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":1.5}", "bad \"ts\"");
 	BAD("{\"qty\":1,\"side\":\"buy\",\"ts\":1}", "no \"px\"");
+	/* stamped 2100, received 2026: it would close candles up to 2100 */
+	BAD("{\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":4102444800000000,"
+	    "\"rt\":1767225600000000}", "\"ts\" is far after its receive time \"rt\"");
+	BAD("{\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":1,\"rt\":\"x\"}", "bad \"rt\"");
+	{
+		const char *js = "{\"px\":1,\"qty\":1,\"side\":\"buy\",\"ts\":1767225601000000,"
+		    "\"rt\":1767225600000000}"; /* 1 s ahead: a clock off a little */
+		CHECK_INT(ts_candle_parse_trade(js, strlen(js), &t, &why), 0);
+	}
 	BAD("[1,2]", "not a JSON object");
 	BAD("{\"px\":1,", "invalid JSON");
 }

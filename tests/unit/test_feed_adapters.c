@@ -793,6 +793,39 @@ test_binance_time_overflow(void)
 	feed_free(&F);
 }
 
+/* A trade stamped far after its receive time is malformed, never published
+ * (issue 20: one trade stamped 2100 wedged ts-candle's market for good);
+ * a clock a few seconds off, or one never set, is no reason to drop one. */
+static void
+test_trade_from_the_future(void)
+{
+	const int64_t rt = INT64_C(1767225600000000); /* 2026-01-01 */
+	char b[512];
+
+	setup("binance");
+	load_instruments("binance-exchangeinfo.json");
+	feed_want(&F, "BTC-USDT", CH_TRADES, 1);
+	feed_connected(&F);
+	snprintf(b, sizeof b, "{\"e\":\"trade\",\"E\":4102444800000,\"s\":\"BTCUSDT\","
+	    "\"t\":1,\"p\":\"1.5\",\"q\":\"2\",\"T\":4102444800000,\"m\":false}");
+	feed_message(&F, b, strlen(b), rt);
+	CHECK_INT(F.malformed, 1);
+	CHECK_INT(count_on("trades/binance/BTC-USDT", NULL), 0);
+	/* 10 s ahead of the receive time: a clock off a little */
+	snprintf(b, sizeof b, "{\"e\":\"trade\",\"E\":1767225610000,\"s\":\"BTCUSDT\","
+	    "\"t\":2,\"p\":\"1.5\",\"q\":\"2\",\"T\":1767225610000,\"m\":false}");
+	feed_message(&F, b, strlen(b), rt);
+	CHECK_INT(F.malformed, 1);
+	CHECK(strstr(last_on("trades/binance/BTC-USDT"), "\"id\":\"2\",") != NULL);
+	/* a receive clock that was never set (1970) judges nothing */
+	snprintf(b, sizeof b, "{\"e\":\"trade\",\"E\":4102444800000,\"s\":\"BTCUSDT\","
+	    "\"t\":3,\"p\":\"1.5\",\"q\":\"2\",\"T\":4102444800000,\"m\":false}");
+	feed_message(&F, b, strlen(b), 1000);
+	CHECK_INT(F.malformed, 1);
+	CHECK(strstr(last_on("trades/binance/BTC-USDT"), "\"id\":\"3\",") != NULL);
+	feed_free(&F);
+}
+
 /* The one-pass readers: members in any order, unknown ones, a repeated
  * one (the first wins), and more members than the adapters record at once
  * (the slow path must give the same result). */
@@ -876,6 +909,7 @@ main(void)
 	RUN(test_binance_recording);
 	RUN(test_binance_trades_backfill);
 	RUN(test_binance_sync);
+	RUN(test_trade_from_the_future);
 	RUN(test_binance_time_overflow);
 	RUN(test_member_walks);
 	reset_io();
