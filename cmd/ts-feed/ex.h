@@ -36,12 +36,21 @@ struct ex_adapter {
 	const char *name;       /* "coinbase": the topic's exchange segment */
 	const char *ws_base;    /* "wss://host[:port]" of the real exchange */
 	const char *rest_base;  /* "https://host[:port]" */
-	const char *instruments_path; /* REST path of the instrument list */
+	/* REST path of the instrument list, or of several lists separated by
+	 * spaces ("/a?type=X /a?type=Y"), each fetched (or read from its
+	 * cache) and given to instruments() in turn */
+	const char *instruments_path;
 	double ws_msgs_per_sec; /* documented limit of messages a client sends */
+	double ws_msgs_burst;   /* messages it may send at once; 0: ws_msgs_per_sec */
+	/* A text keepalive: sent (outside the rate limit) when nothing was
+	 * received for ping_us; NULL when the exchange needs none. */
+	const char *ping_text;
+	int64_t ping_us;
 	int64_t watchdog_us;    /* default: silence after which we reconnect */
 	int64_t max_conn_us;    /* reconnect before the exchange cuts us; 0 none */
-	/* Parse the instrument list; call feed_instrument for each tradable
-	 * symbol. 0, or -1 when the body is not what was expected. */
+	/* Parse an instrument list (one of instruments_path's); call
+	 * feed_instrument for each tradable symbol. 0, or -1 when the body is
+	 * not what was expected. */
 	int (*instruments)(struct feed *f, const char *body, size_t n);
 	/* The websocket path (with query) for a new connection. */
 	void (*ws_path)(struct feed *f, char *buf, size_t n);

@@ -91,7 +91,7 @@ struct app {
 	struct wsc w;
 	int sockfd;         /* the socket the loop watches, -1 for none */
 	int cstate, attempts, reconnect_now;
-	int64_t last_rx, opened_at, watchdog_us;
+	int64_t last_rx, last_ping, opened_at, watchdog_us;
 	uint64_t rx_seen;   /* w.frames at the last watchdog */
 	struct outmsg *q;
 	size_t nq, capq, qhead;
@@ -243,6 +243,13 @@ queue_clear(struct app *a)
 	a->nq = a->qhead = 0;
 }
 
+/* The most messages that may go at once. */
+static double
+burst(const struct app *a)
+{
+	return a->ex->ws_msgs_burst > 0 ? a->ex->ws_msgs_burst : a->ex->ws_msgs_per_sec;
+}
+
 /* Send what is queued as fast as the exchange's message rate limit allows. */
 static void
 pump_sends(struct app *a)
@@ -251,8 +258,8 @@ pump_sends(struct app *a)
 		int64_t now = ts_mono_us();
 		struct outmsg *m;
 		a->tokens += (double)(now - a->tok_t) * a->ex->ws_msgs_per_sec / 1e6;
-		if (a->tokens > a->ex->ws_msgs_per_sec)
-			a->tokens = a->ex->ws_msgs_per_sec;
+		if (a->tokens > burst(a))
+			a->tokens = burst(a);
 		a->tok_t = now;
 		if (a->tokens < 1) {
 			timer_set(a, &a->t_send,
@@ -385,6 +392,15 @@ on_watchdog(struct ts_loop *l, unsigned id, void *arg)
 		a->rx_seen = a->w.frames;
 		a->last_rx = now;
 	}
+	/* a quiet connection is kept open by the exchange's text ping (its
+	 * answer is a frame like any other) */
+	if (a->cstate == C_OPEN && a->ex->ping_text && now - a->last_rx >= a->ex->ping_us &&
+	    now - a->last_ping >= a->ex->ping_us) {
+		a->last_ping = now;
+		ts_debug("sending %s", a->ex->ping_text);
+		wsc_send_text(&a->w, a->ex->ping_text, strlen(a->ex->ping_text));
+		sync_sock(a);
+	}
 	if (a->cstate == C_OPEN && now - a->last_rx > a->watchdog_us) {
 		char why[64];
 		snprintf(why, sizeof why, "no data for %.1fs", (double)(now - a->last_rx) / 1e6);
@@ -440,8 +456,9 @@ ws_open(void *ctx)
 		a->cpu_at_open = cpu_seconds();
 	a->cstate = C_OPEN;
 	a->last_rx = a->opened_at = ts_mono_us();
-	a->tokens = a->ex->ws_msgs_per_sec;
+	a->tokens = burst(a);
 	a->tok_t = a->opened_at;
+	a->last_ping = 0;
 	ts_info("connected to '%s'", a->ws.text);
 	feed_connected(&a->f);
 	if (a->ex->max_conn_us)
@@ -744,18 +761,21 @@ on_tick(struct ts_loop *l, unsigned id, void *arg)
 /* the instrument list */
 
 /* The cache is keyed by exchange and REST host: the simulator's list of two
- * symbols must never stand in for the real exchange's. */
+ * symbols must never stand in for the real exchange's. The exchange's
+ * second and later lists (list > 0) have "-N" before ".json". */
 static void
-cache_path(struct app *a, char *buf, size_t n)
+cache_path(struct app *a, int list, char *buf, size_t n)
 {
 	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char host[300];
+	char host[320];
 	size_t i;
 
 	snprintf(host, sizeof host, "%s_%d", a->rest.host, a->rest.port);
 	for (i = 0; host[i]; i++)
 		if (!isalnum((unsigned char)host[i]) && host[i] != '.' && host[i] != '-')
 			host[i] = '_';
+	if (list > 0)
+		snprintf(host + i, sizeof host - i, "-%d", list + 1);
 	if (x && *x)
 		snprintf(buf, n, "%s/tradesuite/instruments-%s-%s.json", x, a->ex->name, host);
 	else
@@ -764,13 +784,13 @@ cache_path(struct app *a, char *buf, size_t n)
 }
 
 static void
-save_cache(struct app *a, const char *body, size_t n)
+save_cache(struct app *a, int list, const char *body, size_t n)
 {
 	char path[1024], tmp[1100];
 	char *slash;
 	FILE *fp;
 
-	cache_path(a, path, sizeof path);
+	cache_path(a, list, path, sizeof path);
 	snprintf(tmp, sizeof tmp, "%s", path);
 	if ((slash = strrchr(tmp, '/'))) {
 		*slash = '\0';
@@ -789,16 +809,17 @@ save_cache(struct app *a, const char *body, size_t n)
 		unlink(tmp);
 }
 
-/* Fetch the instrument list before the loop starts (nothing to keep alive
- * yet, so a bounded blocking call); fall back to the cached copy. */
+/* Fetch one instrument list (path, the list-th of the adapter's) before
+ * the loop starts (nothing to keep alive yet, so a bounded blocking call);
+ * fall back to its cached copy. */
 static void
-load_instruments(struct app *a)
+load_list(struct app *a, int list, const char *path, size_t pathlen)
 {
-	char url[700], path[1024];
+	char url[700], cpath[1024];
 	struct ts_http_resp r;
 	int ok = 0;
 
-	snprintf(url, sizeof url, "%s%s", a->rest.text, a->ex->instruments_path);
+	snprintf(url, sizeof url, "%s%.*s", a->rest.text, (int)pathlen, path);
 	for (int attempt = 0; attempt < 3 && !ok; attempt++) {
 		memset(&r, 0, sizeof r);
 		if (ts_http_get(url, 10000, &r) < 0) {
@@ -807,7 +828,7 @@ load_instruments(struct app *a)
 			break; /* the host is not there: no point insisting */
 		}
 		if (r.status == 200 && a->ex->instruments(&a->f, r.body, r.len) == 0) {
-			save_cache(a, r.body, r.len);
+			save_cache(a, list, r.body, r.len);
 			ok = 1;
 		} else if (r.status == 200) {
 			ts_warn("'%s' is not the instrument list expected", url);
@@ -822,8 +843,8 @@ load_instruments(struct app *a)
 		FILE *fp;
 		char *body = NULL;
 		size_t cap = 0, n = 0, got;
-		cache_path(a, path, sizeof path);
-		if ((fp = fopen(path, "r"))) {
+		cache_path(a, list, cpath, sizeof cpath);
+		if ((fp = fopen(cpath, "r"))) {
 			char buf[65536];
 			while ((got = fread(buf, 1, sizeof buf, fp)) > 0) {
 				ts_xgrow((void **)&body, &cap, n + got + 1, 1);
@@ -832,7 +853,7 @@ load_instruments(struct app *a)
 			}
 			fclose(fp);
 			if (body && a->ex->instruments(&a->f, body, n) == 0) {
-				ts_warn("using the cached instrument list '%s'", path);
+				ts_warn("using the cached instrument list '%s'", cpath);
 				a->instruments_cached = 1;
 				ok = 1;
 			}
@@ -842,6 +863,22 @@ load_instruments(struct app *a)
 	if (!ok)
 		ts_die(TS_EXIT_TEMP, "cannot load the %s instrument list from '%s'",
 		    a->ex->name, url);
+}
+
+/* Every list of instruments_path, in order. */
+static void
+load_instruments(struct app *a)
+{
+	const char *p = a->ex->instruments_path;
+	int list = 0;
+
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (n)
+			load_list(a, list++, p, n);
+		p += n;
+		p += strspn(p, " ");
+	}
 }
 
 static void
