@@ -1,11 +1,14 @@
 /* ts-candle: trades -> exact OHLCV candles per timeframe, with REST history */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -24,7 +27,7 @@
 static const char usage[] =
 "usage: ts-candle [-B ENDPOINT] [-n COUNT] [-r RATE] [-g DURATION]\n"
 "                 [-S DURATION] [--rest EXCHANGE=URL]... [--insecure]\n"
-"       ts-candle --stdin [-t TF,...] [-T] [-u] [FILE]\n"
+"       ts-candle --stdin [-t TF,...] [-T] [-u] [-r RATE] [-v] [FILE]\n"
 "\n"
 "Aggregate trades into OHLCV candles with exact decimal arithmetic.\n"
 "\n"
@@ -38,8 +41,9 @@ static const char usage[] =
 "interval ends. When the last subscriber leaves, it drops the topic.\n"
 "\n"
 "With --stdin it is a filter: trade JSON lines (plain or TOPIC<tab>JSON)\n"
-"in, candle JSON lines out: every closed candle, then at the end of input\n"
-"the open ones with \"closed\":false.\n"
+"in, candle JSON lines out as they come: every closed candle, then at the\n"
+"end of input or on SIGINT/SIGTERM the open ones with \"closed\":false.\n"
+"Lines of other topics (book/..., status/...) are skipped without a word.\n"
 "\n"
 "Timeframes: 1s 5s 15s 1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w (UTC; weeks\n"
 "start on Monday).\n"
@@ -58,8 +62,10 @@ static const char usage[] =
 "      --stdin          filter mode: read trades from FILE or stdin\n"
 "  -t, --timeframes TF,...  filter mode: timeframes to build (default 1m)\n"
 "  -T, --topic          filter mode: write TOPIC<tab>JSON lines\n"
-"  -u, --updates        filter mode: also write the open candle after each\n"
-"                       trade\n"
+"  -u, --updates        filter mode: also write the open candle as it\n"
+"                       changes (each trade from a file; at most RATE a\n"
+"                       second from a pipe)\n"
+"  -v, --verbose        filter mode: count the lines read, skipped and bad\n"
 "  -h, --help           show this help\n"
 "\n"
 "Exit status: 0 success (stopped by SIGINT/SIGTERM, or end of input);\n"
@@ -150,7 +156,7 @@ struct app {
 	unsigned timer;
 	/* filter mode */
 	int tfs[TS_TF_COUNT], ntfs;
-	int with_topic, updates;
+	int with_topic, updates, verbose;
 	struct ts_map seqs;
 	FILE *out;
 	/* counters */
@@ -301,7 +307,7 @@ apply_one(struct app *a, struct tfctx *t, const struct ts_candle_trade *tr)
 	int r = ts_candle_trade(&t->s, tr->ts, tr->px, tr->qty, tr->buy, on_closed, t);
 
 	if (r == TS_CANDLE_APPLIED) {
-		if (a->filter && a->updates)
+		if (a->filter && a->updates && !a->gap_us)
 			emit(a, t, &t->s.cur);
 		else
 			t->dirty = 1;
@@ -331,80 +337,174 @@ apply_trade(struct app *a, struct market *m, const struct ts_candle_trade *tr)
 
 /* ---- filter mode ---- */
 
-static int
-run_filter(struct app *a, FILE *in, const char *name)
+static void flush_dirty(struct app *a, int64_t mono);
+
+/* Set by SIGINT/SIGTERM in filter mode: write what is open and stop. The
+ * handler is installed without SA_RESTART, so a blocked read or poll
+ * returns at once. */
+static volatile sig_atomic_t filter_stop;
+
+static void
+on_filter_signal(int signo)
 {
-	char *line = NULL;
-	size_t cap = 0, i;
-	ssize_t len;
-	long lineno = 0;
+	(void)signo;
+	filter_stop = 1;
+}
+
+/* One input line (without its newline, NUL-terminated). */
+static void
+filter_line(struct app *a, char *line, size_t len, const char *name, long lineno)
+{
+	struct ts_candle_trade tr;
+	struct ts_topic top;
+	const char *json = line, *why = NULL;
+	struct market *m;
+	int created;
+
+	while (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (len == 0)
+		return;
+	top.ex[0] = top.sym[0] = '\0';
+	if (line[0] != '{') {
+		char *tab = strchr(line, '\t');
+		if (!tab) {
+			a->bad++;
+			ts_warn_rl(&a->bad_rl, "%s:%ld: expected JSON or TOPIC<tab>JSON; "
+			    "skipped", name, lineno);
+			return;
+		}
+		*tab = '\0';
+		if (ts_topic_parse(line, &top, &why) < 0) {
+			a->bad++;
+			ts_warn_rl(&a->bad_rl, "%s:%ld: bad topic '%s': %s; skipped",
+			    name, lineno, line, why);
+			return;
+		}
+		/* book and status lines among trades are normal in a pipeline
+		 * (ts-feed --stdout): not for us, not an error */
+		if (strcmp(top.kind, "trades")) {
+			a->other++;
+			return;
+		}
+		json = tab + 1;
+	}
+	if (ts_candle_parse_trade(json, (size_t)(line + len - json), &tr, &why) < 0) {
+		a->bad++;
+		ts_warn_rl(&a->bad_rl, "%s:%ld: not a trade: %s; skipped", name, lineno, why);
+		return;
+	}
+	if (!tr.ex[0])
+		snprintf(tr.ex, sizeof tr.ex, "%s", top.ex);
+	if (!tr.sym[0])
+		snprintf(tr.sym, sizeof tr.sym, "%s", top.sym);
+	if (!ts_ex_valid(tr.ex) || !ts_sym_valid(tr.sym)) {
+		a->bad++;
+		ts_warn_rl(&a->bad_rl, "%s:%ld: bad or missing \"ex\"/\"sym\"; skipped",
+		    name, lineno);
+		return;
+	}
+	m = market_get(a, tr.ex, tr.sym, &created);
+	if (created)
+		for (int k = 0; k < a->ntfs; k++)
+			tf_add(a, m, a->tfs[k]);
+	apply_trade(a, m, &tr);
+}
+
+static void
+filter_flush(struct app *a)
+{
+	if (fflush(a->out) == EOF)
+		out_failed = 1;
+}
+
+/* How long the filter may wait for input before a conflated update is due
+ * (poll's milliseconds; -1: nothing is due). */
+static int
+filter_wait_ms(struct app *a)
+{
+	int64_t mono = ts_mono_us(), next = INT64_MAX;
+	size_t i = 0;
 	struct ts_map_entry *e;
 
-	while ((len = getline(&line, &cap, in)) >= 0 && !out_failed) {
-		struct ts_candle_trade tr;
-		struct ts_topic top;
-		const char *json = line, *why = NULL;
-		struct market *m;
-
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (len == 0)
-			continue;
-		top.ex[0] = top.sym[0] = '\0';
-		if (line[0] != '{') {
-			char *tab = strchr(line, '\t');
-			if (!tab) {
-				a->bad++;
-				ts_warn_rl(&a->bad_rl, "%s:%ld: expected JSON or TOPIC<tab>JSON; "
-				    "skipped", name, lineno);
-				continue;
-			}
-			*tab = '\0';
-			if (ts_topic_parse(line, &top, &why) < 0) {
-				a->bad++;
-				ts_warn_rl(&a->bad_rl, "%s:%ld: bad topic '%s': %s; skipped",
-				    name, lineno, line, why);
-				continue;
-			}
-			/* book and status lines among trades are normal in a
-			 * pipeline (ts-feed --stdout): not for us, not an error */
-			if (strcmp(top.kind, "trades")) {
-				a->other++;
-				continue;
-			}
-			json = tab + 1;
+	if (!a->updates || !a->gap_us)
+		return -1;
+	while ((e = ts_map_next(&a->markets, &i))) {
+		struct market *m = e->v.p;
+		for (int k = 0; k < TS_TF_COUNT; k++) {
+			struct tfctx *t = m->tf[k];
+			if (t && t->dirty && t->s.has && t->last_pub + a->gap_us - mono < next)
+				next = t->last_pub + a->gap_us - mono;
 		}
-		if (ts_candle_parse_trade(json, (size_t)(line + len - json), &tr, &why) < 0) {
-			a->bad++;
-			ts_warn_rl(&a->bad_rl, "%s:%ld: not a trade: %s; skipped", name,
-			    lineno, why);
-			continue;
-		}
-		if (!tr.ex[0])
-			snprintf(tr.ex, sizeof tr.ex, "%s", top.ex);
-		if (!tr.sym[0])
-			snprintf(tr.sym, sizeof tr.sym, "%s", top.sym);
-		if (!ts_ex_valid(tr.ex) || !ts_sym_valid(tr.sym)) {
-			a->bad++;
-			ts_warn_rl(&a->bad_rl, "%s:%ld: bad or missing \"ex\"/\"sym\"; skipped",
-			    name, lineno);
-			continue;
-		}
-		{
-			int created;
-			m = market_get(a, tr.ex, tr.sym, &created);
-			if (created)
-				for (int k = 0; k < a->ntfs; k++)
-					tf_add(a, m, a->tfs[k]);
-		}
-		apply_trade(a, m, &tr);
 	}
-	free(line);
-	if (ferror(in))
-		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", name);
-	ts_debug("'%s': %ld lines, %" PRIu64 " not trades (skipped), %" PRIu64 " bad",
-	    name, lineno, a->other, a->bad);
+	if (next == INT64_MAX)
+		return -1;
+	return next <= 0 ? 0 : (int)((next + 999) / 1000);
+}
+
+/* Trades in, candles out, as the input comes: a closed candle is written
+ * when the trade that closes it is read, the open one (with -u) after each
+ * trade from a file or at most RATE times a second from a pipe or terminal,
+ * and whatever is buffered goes out whenever the input goes idle. At the
+ * end of input or on SIGINT/SIGTERM the open candles are written too. */
+static int
+run_filter(struct app *a, int fd, const char *name)
+{
+	struct sigaction sa = { .sa_handler = on_filter_signal };
+	char *buf = NULL, *p, *nl;
+	size_t cap = 0, len = 0, i;
+	long lineno = 0;
+	int eof = 0;
+	struct ts_map_entry *e;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!eof && !filter_stop && !out_failed) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		int r = poll(&pfd, 1, 0);
+
+		if (r == 0) {
+			/* the input is idle: what we have goes out now */
+			if (a->updates && a->gap_us)
+				flush_dirty(a, ts_mono_us());
+			filter_flush(a);
+			r = poll(&pfd, 1, filter_wait_ms(a));
+			if (r == 0)
+				continue; /* an update is due */
+		}
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			ts_die_errno(TS_EXIT_TEMP, "cannot poll '%s'", name);
+		}
+		ts_xgrow((void **)&buf, &cap, len + 65536 + 1, 1);
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", name);
+		}
+		if (n == 0) {
+			eof = 1;
+			if (len > 0 && buf[len - 1] != '\n')
+				buf[len++] = '\n'; /* a last line without its newline */
+		}
+		len += (size_t)n;
+		p = buf;
+		while ((nl = memchr(p, '\n', len - (size_t)(p - buf)))) {
+			*nl = '\0';
+			filter_line(a, p, (size_t)(nl - p), name, ++lineno);
+			p = nl + 1;
+		}
+		len -= (size_t)(p - buf);
+		memmove(buf, p, len);
+	}
+	free(buf);
+	if (a->verbose)
+		ts_info("'%s': %ld lines: %" PRIu64 " trades, %" PRIu64 " of other topics "
+		    "(skipped), %" PRIu64 " bad", name, lineno, a->trades, a->other, a->bad);
 	/* the candles still open at the end of input */
 	i = 0;
 	while ((e = ts_map_next(&a->markets, &i))) {
@@ -413,11 +513,9 @@ run_filter(struct app *a, FILE *in, const char *name)
 			if (m->tf[k] && m->tf[k]->s.has)
 				emit(a, m->tf[k], &m->tf[k]->s.cur);
 	}
-	if (fflush(a->out) == EOF || out_failed) {
-		if (errno == EPIPE)
-			return 0;
+	filter_flush(a);
+	if (out_failed && errno != EPIPE)
 		ts_die_errno(TS_EXIT_TEMP, "cannot write to stdout");
-	}
 	return 0;
 }
 
@@ -1119,6 +1217,7 @@ main(int argc, char **argv)
 		{ "timeframes", required_argument, NULL, 't' },
 		{ "topic", no_argument, NULL, 'T' },
 		{ "updates", no_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -1132,13 +1231,13 @@ main(int argc, char **argv)
 	};
 	const char *bus = NULL, *tfs = NULL;
 	char err[256], *end;
-	int o, insecure = 0, verbose = 1;
+	int o, insecure = 0, verbose = 1, rate_given = 0;
 	long v;
 	double rate;
 
 	ts_log_init(argv[0]);
 	the_app = &a;
-	while ((o = getopt_long(argc, argv, "B:n:r:g:S:t:Tuh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "B:n:r:g:S:t:Tuvh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'B': bus = optarg; break;
 		case 'n':
@@ -1152,6 +1251,7 @@ main(int argc, char **argv)
 			if (*end || end == optarg || rate < 0 || rate > 1e6)
 				ts_die(TS_EXIT_USAGE, "bad --rate '%s'", optarg);
 			a.gap_us = rate > 0 ? (int64_t)(1e6 / rate) : 0;
+			rate_given = 1;
 			break;
 		case 'g':
 			if (ts_duration_parse(optarg, &a.grace_us) < 0 || a.grace_us < 0 ||
@@ -1169,6 +1269,7 @@ main(int argc, char **argv)
 		case 't': tfs = optarg; break;
 		case 'T': a.with_topic = 1; break;
 		case 'u': a.updates = 1; break;
+		case 'v': a.verbose = 1; break;
 		case 'h': fputs(usage, stdout); free_all(&a); return 0;
 		default: fputs(usage, stderr); return TS_EXIT_USAGE;
 		}
@@ -1177,21 +1278,26 @@ main(int argc, char **argv)
 
 	if (a.filter) {
 		const char *name = "stdin";
-		FILE *in = stdin;
+		int fd = 0;
+		struct stat st;
 		if (optind < argc) {
 			name = argv[optind++];
-			if (strcmp(name, "-") && !(in = fopen(name, "r")))
+			if (strcmp(name, "-") && (fd = open(name, O_RDONLY | O_CLOEXEC)) < 0)
 				ts_die_errno(TS_EXIT_USAGE, "cannot open '%s'", name);
 		}
 		if (optind < argc)
 			ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 		parse_tfs(&a, tfs ? tfs : "1m");
 		a.hist_n = 0;
+		/* a file is read as fast as it goes: every update, the same
+		 * output each time; a live input is conflated as on the bus */
+		if (!rate_given && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			a.gap_us = 0;
 		a.out = stdout;
 		ts_stdout_buffered();
-		run_filter(&a, in, name);
-		if (in != stdin)
-			fclose(in);
+		run_filter(&a, fd, name);
+		if (fd != 0)
+			close(fd);
 		free_all(&a);
 		if (a.bad) {
 			ts_warn("%" PRIu64 " invalid lines skipped", a.bad);
@@ -1200,8 +1306,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	if (tfs || a.with_topic || a.updates)
-		ts_die(TS_EXIT_USAGE, "-t, -T and -u belong to --stdin");
+	if (tfs || a.with_topic || a.updates || a.verbose)
+		ts_die(TS_EXIT_USAGE, "-t, -T, -u and -v belong to --stdin");
 	if (optind < argc)
 		ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (ts_bus_resolve(bus, &a.ep, err, sizeof err) < 0)

@@ -49,11 +49,58 @@ test_expect_success 'other topics in the stream are skipped without a word, exit
 '
 
 test_expect_success 'plain JSON lines on stdin, plain JSON out; -u adds updates' '
-	grep "^{" "$D/trades-small.jsonl" | ts-candle --stdin -t 1m >out &&
+	grep "^{" "$D/trades-small.jsonl" >plain &&
+	ts-candle --stdin -t 1m <plain >out &&
 	test "$(head -c 1 out)" = "{" &&
 	test "$(wc -l <out)" -eq 4 &&
-	grep "^{" "$D/trades-small.jsonl" | ts-candle --stdin -t 1m -u >out &&
+	ts-candle --stdin -t 1m -u plain >out &&
+	test "$(grep -c "\"closed\":false" out)" -eq 4 &&
+	cat plain | ts-candle --stdin -t 1m -u -r 0 >out &&
 	test "$(grep -c "\"closed\":false" out)" -eq 4
+'
+
+# a live input (ts-feed --stdout | ts-candle --stdin) must show candles as
+# they close, not when 256 KiB have piled up or the input ends
+trade() { # SECONDS-after-1700000000 PRICE
+	printf "{\"ex\":\"coinbase\",\"sym\":\"BTC-USD\",\"px\":\"%s\",\"qty\":\"1\",\"side\":\"buy\",\"ts\":%d000000}\n" "$2" $((1700000000 + $1))
+}
+
+test_expect_success 'live input: a closed candle is written at once, SIGINT writes the open one and exits 0' '
+	mkfifo in &&
+	{ ts-candle --stdin -t 1m <in >live 2>live.err & pid=$!; } &&
+	exec 3>in &&
+	trade 0 100 >&3 && trade 10 101 >&3 && trade 65 102 >&3 &&
+	wait_for "grep -q closed.:true live" 10 &&
+	test "$(wc -l <live)" -eq 1 &&
+	grep -q "c.:101" live &&
+	kill -INT $pid && { wait $pid; rc=$?; } && exec 3>&- &&
+	test $rc -eq 0 &&
+	test "$(wc -l <live)" -eq 2 &&
+	tail -1 live | grep -q "c.:102,.*closed.:false" &&
+	test ! -s live.err
+'
+
+test_expect_success 'live input with -u: the open candle shows while the input is idle, conflated in a burst' '
+	mkfifo in2 &&
+	{ ts-candle --stdin -t 1h -u <in2 >upd & pid=$!; } &&
+	exec 3>in2 &&
+	trade 0 100 >&3 &&
+	wait_for "grep -q c.:100, upd" 10 &&
+	i=1 && burst= &&
+	while [ $i -le 200 ]; do burst="$burst$(trade $i 1$i)
+"; i=$((i + 1)); done &&
+	printf "%s" "$burst" >&3 &&
+	wait_for "grep -q c.:1200, upd" 10 &&
+	test "$(wc -l <upd)" -lt 100 &&
+	kill -TERM $pid && { wait $pid; rc=$?; } && exec 3>&- &&
+	test $rc -eq 0 &&
+	tail -1 upd | grep -q "c.:1200,.*n.:201,"
+'
+
+test_expect_success '-v counts what was skipped; -v belongs to --stdin' '
+	ts-candle --stdin -v -t 1m mixed >/dev/null 2>err &&
+	grep -q "lines: 5 trades, 3 of other topics (skipped), 0 bad" err &&
+	{ ts-candle -v 2>err; test $? -eq 100; } && grep -q "belong to --stdin" err
 '
 
 test_expect_success 'all 15 timeframes agree with an independent reference' '
