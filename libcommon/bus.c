@@ -265,9 +265,10 @@ ts_bus_keygen(const char *dir, char *err, size_t errlen)
 }
 
 int
-ts_bus_mkdir(const struct ts_bus_ep *ep)
+ts_bus_mkdir(const struct ts_bus_ep *ep, char *err, size_t errlen)
 {
 	char path[sizeof ep->dir];
+	struct stat st;
 
 	if (ep->tcp)
 		return 0;
@@ -277,12 +278,45 @@ ts_bus_mkdir(const struct ts_bus_ep *ep)
 			continue;
 		*p = '\0';
 		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return -1;
+			ERR("cannot create '%s': %s", path, strerror(errno));
 		*p = '/';
 	}
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -1;
+		ERR("cannot create bus directory '%s': %s", path, strerror(errno));
+	/* the default /tmp/tradesuite-UID can be made first by anyone: a
+	 * directory of another user's, or one others may write, could hold a
+	 * planted lock (a link to a file of ours) or groups file (whose
+	 * process groups a supervisor ends); refused as ssh-agent and tmux do */
+	if (lstat(path, &st) < 0)
+		ERR("cannot use bus directory '%s': %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		ERR("bus directory '%s' is not a directory (a symbolic link?): refused", path);
+	if (st.st_uid != geteuid())
+		ERR("bus directory '%s' belongs to uid %u, not to this user (uid %u): refused",
+		    path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 022)
+		ERR("bus directory '%s' is writable by others (mode %03o): refused; "
+		    "chmod go-w it", path, (unsigned)(st.st_mode & 0777));
 	return 0;
+}
+
+int
+ts_bus_open_own(const char *path, int flags, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == ELOOP)
+			ERR("'%s' is a symbolic link: refused", path);
+		ERR("cannot open '%s': %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    st.st_nlink != 1) {
+		close(fd);
+		ERR("'%s' is not a plain file of this user's with one link: refused", path);
+	}
+	return fd;
 }
 
 int

@@ -53,8 +53,15 @@ int ts_bus_keygen(const char *dir, char *err, size_t errlen);
 /* The key directory in use (see above), for messages. */
 const char *ts_bus_keydir(void);
 
-/* Create the ipc directory (mode 0700, parents too). 0 or -1 (errno). */
-int ts_bus_mkdir(const struct ts_bus_ep *ep);
+/* Create the ipc directory (mode 0700, parents too) and check it can be
+ * trusted: a directory (not a link) owned by this user and writable by no
+ * one else. 0, or -1 with a message in err. Does nothing on tcp. */
+int ts_bus_mkdir(const struct ts_bus_ep *ep, char *err, size_t errlen);
+/* Open a file in the bus directory (flags as open(2), O_CREAT makes it
+ * 0600) without following a link, and only if it is a plain file of this
+ * user's with a single link (no hard link to a file elsewhere). Returns the
+ * fd (close-on-exec), or -1 with a message in err. */
+int ts_bus_open_own(const char *path, int flags, char *err, size_t errlen);
 
 /* High-water mark in messages for bus sockets: $TS_BUS_HWM or 100000. */
 int ts_bus_hwm(void);

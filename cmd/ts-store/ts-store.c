@@ -784,8 +784,11 @@ cmd_collect(struct opts *o, int argc, char **argv)
 	c.l = ts_loop_new();
 	ts_loop_signal(c.l, SIGINT, on_stop, NULL);
 	ts_loop_signal(c.l, SIGTERM, on_stop, NULL);
-	if (!ep.tcp && ts_bus_mkdir(&ep) < 0)
-		ts_die_errno(TS_EXIT_TEMP, "cannot make bus directory '%s'", ep.dir);
+	{
+		char err[300];
+		if (ts_bus_mkdir(&ep, err, sizeof err) < 0)
+			ts_die(TS_EXIT_TEMP, "%s", err);
+	}
 	c.sub = ts_bus_sub(&ep);
 	c.pub.sock = ts_bus_pub(&ep);
 	c.rep = zmq_socket(ts_bus_ctx(), ZMQ_REP);

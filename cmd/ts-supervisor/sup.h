@@ -136,6 +136,7 @@ struct sup_proc {
 	unsigned t_linger, t_backoff, t_kill, t_ready;
 	pid_t orphan_pgid;        /* a group whose leader exited, until it is empty */
 	unsigned long long pid_start, orphan_start; /* leaders' start times (sup_groups.c) */
+	char exe[256];            /* the leader's executable once it ran exec, or "" */
 	unsigned t_orphan;
 };
 
@@ -199,7 +200,9 @@ unsigned long long sup_groups_start_of(pid_t pid);
 void sup_groups_save(struct sup *s);
 /* At start, once the bus directory is ours: end (SIGTERM, SIGKILL after
  * the stop timeout) the process groups a dead predecessor listed that still
- * run, and remove the file. Blocks for at most the stop timeout. */
+ * run, and remove the file. Only a group whose leader has the recorded
+ * start time and executable and was started for this bus (TS_BUS in its
+ * environment) is signalled. Blocks for at most the stop timeout. */
 void sup_groups_end_leftovers(struct sup *s);
 
 /* ---- status and control (sup_ctl.c) ---- */

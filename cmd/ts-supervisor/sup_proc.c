@@ -89,6 +89,7 @@ set_up(struct sup_proc *p, const char *how)
 	cancel(p, &p->t_ready);
 	p->state = SUP_UP;
 	p->ready_us = ts_mono_us();
+	sup_groups_save(p->sup); /* it has run exec: its executable is known */
 	ts_info("'%s' (pid %ld) is up: %s after %.3fs", p->name, (long)p->pid, how,
 	    (double)(p->ready_us - p->started_us) / 1e6);
 	changed(p);
@@ -280,6 +281,7 @@ spawn(struct sup_proc *p)
 	ts_loop_add(s->loop, NULL, p->ready_fd, ZMQ_POLLIN, on_ready_fd, p);
 	p->pid = pid;
 	p->pid_start = sup_groups_start_of(pid);
+	p->exe[0] = '\0';
 	sup_guard_group(s, pid, 1);
 	p->state = SUP_STARTING;
 	p->started_us = ts_mono_us();

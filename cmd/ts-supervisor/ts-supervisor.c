@@ -150,7 +150,7 @@ on_xpub(struct ts_loop *l, void *sock, int fd, short rev, void *arg)
 static void
 take_ownership(struct proxy *p)
 {
-	char path[300];
+	char path[300], err[400];
 	const char *names[] = { "pub", "sub", "ctl" };
 	char pid[32];
 	int n;
@@ -159,12 +159,14 @@ take_ownership(struct proxy *p)
 		p->lockfd = -1;
 		return;
 	}
-	if (ts_bus_mkdir(&p->ep) < 0)
-		ts_die_errno(TS_EXIT_TEMP, "cannot create bus directory '%s'", p->ep.dir);
+	/* a directory another user made or may write is refused, and the
+	 * lock is never a link: a root supervisor truncated a root-only file
+	 * through a planted 'lock' link */
+	if (ts_bus_mkdir(&p->ep, err, sizeof err) < 0)
+		ts_die(TS_EXIT_USAGE, "%s", err);
 	snprintf(path, sizeof path, "%s/lock", p->ep.dir);
-	p->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (p->lockfd < 0)
-		ts_die_errno(TS_EXIT_TEMP, "cannot open '%s'", path);
+	if ((p->lockfd = ts_bus_open_own(path, O_RDWR | O_CREAT, err, sizeof err)) < 0)
+		ts_die(TS_EXIT_USAGE, "%s", err);
 	if (flock(p->lockfd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK)
 			ts_die_errno(TS_EXIT_TEMP, "cannot lock '%s'", path);
