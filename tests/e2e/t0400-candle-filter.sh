@@ -14,8 +14,8 @@ test_expect_success 'bad options exit 100 with a message' '
 	{ ts-candle --bogus 2>err; test $? -eq 100; } &&
 	{ ts-candle -t 1m </dev/null 2>err; test $? -eq 100; } &&
 	grep -q "belong to --stdin" err &&
-	{ ts-candle --rest kraken=http://x 2>err; test $? -eq 100; } &&
-	grep -q "no REST candle endpoint for .kraken." err
+	{ ts-candle --rest nosuchex=http://x 2>err; test $? -eq 100; } &&
+	grep -q "no REST candle endpoint for .nosuchex." err
 '
 
 test_expect_success 'golden: closed, flat and open candles of two timeframes' '

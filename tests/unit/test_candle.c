@@ -338,7 +338,7 @@ test_klines_binance(void)
 	char err[200], url[512];
 
 	CHECK(b != NULL);
-	CHECK(ts_klines_find("kraken") == NULL);
+	CHECK(ts_klines_find("nosuchex") == NULL);
 	CHECK_INT(b->parse(body, strlen(body), &c, &n, &cap, err, sizeof err), 0);
 	CHECK_INT(n, 2);
 	CHECK_INT(c[0].t, MON);
