@@ -32,6 +32,9 @@ enum book_state { BOOK_OFF, BOOK_SYNCING, BOOK_LIVE };
 /* Kinds of REST request an adapter makes (passed back to on_rest). */
 enum { REST_SNAPSHOT = 1, REST_BACKFILL };
 
+/* on_message's answer for a message the adapter has no use for. */
+#define FEED_IGNORED 1
+
 struct ex_adapter {
 	const char *name;       /* "coinbase": the topic's exchange segment */
 	const char *ws_base;    /* "wss://host[:port]" of the real exchange */
@@ -58,8 +61,11 @@ struct ex_adapter {
 	void (*on_connect)(struct feed *f);
 	/* A channel of s became wanted (on) or unwanted while connected. */
 	void (*channel)(struct feed *f, struct fsym *s, int ch, int on);
-	/* One complete text message; rt is its receive time (µs). Returns 0,
-	 * or -1 for a malformed message (the core counts it). */
+	/* One complete text message; rt is its receive time (µs). Returns 0
+	 * for a message it used, FEED_IGNORED for a well-formed one it has no
+	 * use for (a stream nobody asked for, an event type it does not read:
+	 * the core counts it as "ignored"), or -1 for a malformed message
+	 * (the core counts it as "malformed"). */
 	int (*on_message)(struct feed *f, const char *p, size_t n, int64_t rt);
 	/* The book of s must be (re)built: start whatever brings a snapshot. */
 	void (*book_resync)(struct feed *f, struct fsym *s);
@@ -74,6 +80,13 @@ struct ex_adapter {
 	void (*on_disconnect)(struct feed *f);
 	/* Free s->xd. */
 	void (*free_sym)(struct fsym *s);
+	/* An exchange option (-o NAME=VALUE), before the first connection:
+	 * 0, or -1 with *why set when NAME is not one of the exchange's or
+	 * VALUE is not one NAME takes. Options live in f->conf, which
+	 * feed_free frees. NULL: the exchange takes none. */
+	int (*option)(struct feed *f, const char *name, const char *value,
+	    const char **why);
+	const char *options_help; /* "trades=trade|agg" for the usage, or NULL */
 	const struct ex_adapter *next; /* the registry's list */
 };
 
@@ -135,6 +148,7 @@ struct feed {
 	int connected;
 	int64_t conn_seq;        /* per-connection sequence (Coinbase), -1 none */
 	void *xd;                /* the adapter's connection state */
+	void *conf;              /* the adapter's options (see option) */
 	struct ts_jw w;          /* scratch writer for messages */
 	struct ts_level *chg[2]; /* levels a delta changed */
 	size_t nchg[2], capchg[2];
@@ -144,7 +158,7 @@ struct feed {
 	uint64_t rate_msgs;      /* msgs at the last status, for the rate */
 	int64_t rate_t;
 	/* counters for status/feed/EX */
-	uint64_t msgs, malformed, trades, book_msgs, resyncs, reconnects;
+	uint64_t msgs, malformed, ignored, trades, book_msgs, resyncs, reconnects;
 	uint64_t seq_gaps, dup_msgs;
 	uint64_t bus_dropped;     /* messages the bus refused (set by ts-feed.c) */
 	struct ts_ratelimit rl;

@@ -79,6 +79,7 @@ feed_free(struct feed *f)
 	free(f->symv);
 	free(f->chg[0]);
 	free(f->chg[1]);
+	free(f->conf);
 	ts_jw_free(&f->w);
 	memset(f, 0, sizeof *f);
 }
@@ -266,9 +267,13 @@ feed_disconnected(struct feed *f, const char *reason)
 void
 feed_message(struct feed *f, const char *p, size_t n, int64_t rt)
 {
+	int r;
+
 	f->msgs++;
-	if (f->ex->on_message(f, p, n, rt) < 0)
+	if ((r = f->ex->on_message(f, p, n, rt)) < 0)
 		feed_malformed(f, "message", p, n);
+	else if (r == FEED_IGNORED)
+		f->ignored++;
 }
 
 void
@@ -696,6 +701,7 @@ feed_status(struct feed *f, const char *state, const char *event, const char *de
 	ts_jw_key(w, "rate");
 	ts_jw_double(w, (double)(int64_t)(rate * 10) / 10);
 	ku64(w, "malformed", f->malformed);
+	ku64(w, "ignored", f->ignored);
 	ku64(w, "trades", f->trades);
 	ku64(w, "book_msgs", f->book_msgs);
 	ku64(w, "resyncs", f->resyncs);

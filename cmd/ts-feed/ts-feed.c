@@ -27,7 +27,7 @@
 static const char usage[] =
 "usage: ts-feed [-B ENDPOINT] [--stdout] [--url WSBASE] [--rest RESTBASE]\n"
 "               [--channels LIST] [--watchdog SECONDS] [--stats]\n"
-"               EXCHANGE [SYMBOL...]\n"
+"               [-o NAME=VALUE]... EXCHANGE [SYMBOL...]\n"
 "\n"
 "Connect to EXCHANGE's websocket and REST APIs and publish normalized\n"
 "trades/EXCHANGE/SYMBOL and book/EXCHANGE/SYMBOL messages, and its health\n"
@@ -45,6 +45,9 @@ static const char usage[] =
 "                     (the default)\n"
 "      --watchdog SECONDS  reconnect after this long without data\n"
 "                     (default 10 for coinbase and kraken, 60 for binance)\n"
+"  -o, --option NAME=VALUE  an exchange's own option (repeatable); binance:\n"
+"                     trades=agg takes aggregated trades (aggTrade, ids from\n"
+"                     \"a\") instead of every trade (trades=trade, the default)\n"
 "      --stats        print messages, CPU time, peak RSS and processing\n"
 "                     latency percentiles on stderr at exit\n"
 "      --insecure     allow a tcp bus on a non-loopback address\n"
@@ -919,6 +922,7 @@ main(int argc, char **argv)
 		{ "channels", required_argument, NULL, 'C' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "insecure", no_argument, NULL, 'I' },
+		{ "option", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -929,9 +933,11 @@ main(int argc, char **argv)
 	char err[256];
 	int c, insecure = 0, known = 0, chans = CH_TRADES | CH_BOOK;
 	int64_t watchdog = 0;
+	char **options = ts_xcalloc((size_t)argc, sizeof *options);
+	int noptions = 0;
 
 	ts_log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "B:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "B:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'B': bus = optarg; break;
 		case 'S': a->to_stdout = 1; break;
@@ -954,6 +960,7 @@ main(int argc, char **argv)
 				    "trades,book", optarg);
 			break;
 		case 'I': insecure = 1; break;
+		case 'o': options[noptions++] = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return TS_EXIT_USAGE;
 		}
@@ -992,6 +999,17 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	feed_init(&a->f, a->ex, &ops);
+	for (int i = 0; i < noptions; i++) {
+		char *eq = strchr(options[i], '=');
+		const char *why = "the exchange takes no options";
+		if (!eq || eq == options[i])
+			ts_die(TS_EXIT_USAGE, "bad -o '%s': expected NAME=VALUE", options[i]);
+		*eq = '\0';
+		if (!a->ex->option || a->ex->option(&a->f, options[i], eq + 1, &why) < 0)
+			ts_die(TS_EXIT_USAGE, "bad -o '%s=%s' for %s: %s", options[i], eq + 1,
+			    a->ex->name, why);
+	}
+	free(options);
 	wsc_init(&a->w, &wcb);
 	a->cpu_at_open = -1;
 	if (!a->to_stdout) {

@@ -53,7 +53,31 @@ test_expect_success 'binance recording: 265 messages, four books synced by U/u' 
 	for s in NKN-USDT BLZ-ETH LRC-BTC RUNE-EUR; do books_equal fb.out binance $s || return 1; done &&
 	stop $fb_pid && sim_stopped &&
 	status_has fb.out ".msgs == 265 and .resyncs == 0 and .malformed == 0" &&
-	all_snapshots fb.out NKN-USDT BLZ-ETH LRC-BTC RUNE-EUR
+	all_snapshots fb.out NKN-USDT BLZ-ETH LRC-BTC RUNE-EUR &&
+	status_has fb.out ".msgs == 265 and .ignored == 88" &&
+	! grep -q "^trades/" fb.out
+'
+
+# the recording keeps aggregated trades, as most recorders do
+test_expect_success 'binance recording with -o trades=agg: its two aggregated trades, nothing else ignored but tickers and klines' '
+	start_sim --replay "$REC/BINANCE.jsonl.zst" binance &&
+	bg fa ts-feed --stdout -o trades=agg --url $WS --rest $REST binance NKN-USDT BLZ-ETH LRC-BTC RUNE-EUR &&
+	wait_for "status_has fa.out \".msgs >= 265 and .book_msgs >= 4\"" 30 &&
+	stop $fa_pid && sim_stopped &&
+	status_has fa.out ".msgs == 265 and .malformed == 0 and .ignored == 86" &&
+	grep "^trades/" fa.out | cut -f2- | jq -c "[.sym, .id, .px, .qty, .side, .ts]" >trades &&
+	printf "%s\n" "[\"NKN-USDT\",\"15683430\",0.3528,58,\"buy\",1633998523963000]" \
+	    "[\"LRC-BTC\",\"9213679\",6.38e-06,177,\"buy\",1633998534486000]" >expect &&
+	test_cmp expect trades
+'
+
+test_expect_success 'an exchange option it does not know is a usage error naming it' '
+	expect_code 100 ts-feed --stdout -o trades=every binance BTC-USDT &&
+	grep -q "bad -o .trades=every. for binance" err &&
+	expect_code 100 ts-feed --stdout -o depth=5 coinbase BTC-USD &&
+	grep -q "coinbase: the exchange takes no options" err &&
+	expect_code 100 ts-feed --stdout -o agg binance BTC-USDT &&
+	grep -q "expected NAME=VALUE" err
 '
 
 test_done

@@ -593,6 +593,10 @@ test_binance_recording(void)
 	CHECK_INT(nreq, 4);
 	play_binance(r, n);
 	CHECK_INT(F.malformed, 0);
+	/* 84 bookTicker, 2 kline and 2 aggTrade frames: not used by default,
+	 * and counted */
+	CHECK_INT(F.ignored, 88);
+	CHECK_INT(count_on("trades/binance/NKN-USDT", NULL), 0);
 	CHECK_INT(F.resyncs, 0);
 	for (int k = 0; k < 4; k++) {
 		struct fsym *s = feed_sym(&F, syms[k]);
@@ -602,6 +606,52 @@ test_binance_recording(void)
 		CHECK(replay_equals(s));
 		CHECK(!ts_book_crossed(&s->book));
 	}
+	free_recording(r, n);
+	feed_free(&F);
+}
+
+/* The recording holds aggregated trades (the stream recorders keep):
+ * with trades=agg they are the trades, ids from "a", side from "m". */
+static void
+test_binance_recording_agg(void)
+{
+	char path[600];
+	const char *why = NULL;
+	size_t n;
+	struct rec *r = load_recording(shared_recording("BINANCE.jsonl.zst", path, sizeof path),
+	    1, &n);
+
+	if (!r || n < 100) {
+		printf("# skipped: cannot read %s\n", path);
+		free_recording(r, r ? n : 0);
+		return;
+	}
+	setup("binance");
+	CHECK_INT(F.ex->option(&F, "trades", "every", &why), -1);
+	CHECK(why && strstr(why, "'agg'"));
+	CHECK_INT(F.ex->option(&F, "depth", "5", &why), -1);
+	CHECK_INT(F.ex->option(&F, "trades", "agg", &why), 0);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(r[i].t, "http") && strstr(r[i].url, "exchangeInfo"))
+			CHECK_INT(F.ex->instruments(&F, r[i].data, r[i].n), 0);
+	feed_want(&F, "NKN-USDT", CH_TRADES, 1);
+	feed_want(&F, "LRC-BTC", CH_TRADES, 1);
+	{
+		char p[256];
+		F.ex->ws_path(&F, p, sizeof p);
+		CHECK(strstr(p, "nknusdt@aggTrade") && strstr(p, "lrcbtc@aggTrade"));
+	}
+	feed_connected(&F);
+	play_binance(r, n);
+	CHECK_INT(F.malformed, 0);
+	CHECK_INT(F.ignored, 84 + 2 + 177); /* bookTicker, kline, depth unasked */
+	CHECK_INT(count_on("trades/binance/NKN-USDT", NULL), 1);
+	CHECK_INT(count_on("trades/binance/LRC-BTC", NULL), 1);
+	CHECK(strstr(last_on("trades/binance/NKN-USDT"), "{\"ex\":\"binance\",\"sym\":\"NKN-USDT\","
+	    "\"id\":\"15683430\",\"px\":0.35280000,\"qty\":58.00000000,\"side\":\"buy\","
+	    "\"ts\":1633998523963000,\"rt\":"));
+	CHECK(strstr(last_on("trades/binance/LRC-BTC"), "\"id\":\"9213679\",\"px\":0.00000638,"
+	    "\"qty\":177.00000000,\"side\":\"buy\""));
 	free_recording(r, n);
 	feed_free(&F);
 }
@@ -907,6 +957,7 @@ main(void)
 	RUN(test_coinbase_recording);
 	RUN(test_binance_fixture);
 	RUN(test_binance_recording);
+	RUN(test_binance_recording_agg);
 	RUN(test_binance_trades_backfill);
 	RUN(test_binance_sync);
 	RUN(test_trade_from_the_future);

@@ -62,15 +62,49 @@ bn_free_sym(struct fsym *s)
 	s->xd = NULL;
 }
 
+/* The options (-o NAME=VALUE), in f->conf. */
+struct bn_conf {
+	int agg; /* trades=agg: aggregated trades (aggTrade) instead of trade */
+};
+
+static int
+agg_trades(const struct feed *f)
+{
+	const struct bn_conf *c = f->conf;
+
+	return c && c->agg;
+}
+
+static int
+bn_option(struct feed *f, const char *name, const char *value, const char **why)
+{
+	struct bn_conf *c;
+
+	if (strcmp(name, "trades")) {
+		*why = "binance takes trades=trade or trades=agg";
+		return -1;
+	}
+	if (strcmp(value, "trade") && strcmp(value, "agg")) {
+		*why = "trades is 'trade' (every trade) or 'agg' (aggregated trades)";
+		return -1;
+	}
+	if (!f->conf)
+		f->conf = ts_xcalloc(1, sizeof(struct bn_conf));
+	c = f->conf;
+	c->agg = !strcmp(value, "agg");
+	return 0;
+}
+
 static void
-stream_name(const struct fsym *s, int ch, char *buf, size_t n)
+stream_name(const struct feed *f, const struct fsym *s, int ch, char *buf, size_t n)
 {
 	size_t i, k = 0;
 
 	for (i = 0; s->native[i] && k + 1 < n; i++)
 		buf[k++] = (char)tolower((unsigned char)s->native[i]);
 	buf[k] = '\0';
-	snprintf(buf + k, n - k, "%s", ch == CH_BOOK ? "@depth@100ms" : "@trade");
+	snprintf(buf + k, n - k, "%s", ch == CH_BOOK ? "@depth@100ms" :
+	    agg_trades(f) ? "@aggTrade" : "@trade");
 }
 
 static void
@@ -86,7 +120,7 @@ send_method(struct feed *f, const char *method, struct fsym *s, int chs)
 	ts_jw_arr(&w);
 	for (int ch = CH_TRADES; ch <= CH_BOOK; ch <<= 1)
 		if (chs & ch) {
-			stream_name(s, ch, name, sizeof name);
+			stream_name(f, s, ch, name, sizeof name);
 			ts_jw_str(&w, name);
 		}
 	ts_jw_arr_end(&w);
@@ -134,7 +168,7 @@ bn_ws_path(struct feed *f, char *buf, size_t n)
 		if (!s->want)
 			continue;
 		for (int ch = CH_TRADES; ch <= CH_BOOK; ch <<= 1) {
-			stream_name(s, ch, names[ch - 1], sizeof names[0]);
+			stream_name(f, s, ch, names[ch - 1], sizeof names[0]);
 			if (s->want & ch)
 				need += strlen(names[ch - 1]) + 1;
 		}
@@ -184,7 +218,7 @@ send_batch(struct feed *f, const char *method, int (*chs)(struct fsym *))
 		}
 		for (int ch = CH_TRADES; ch <= CH_BOOK; ch <<= 1)
 			if (c & ch) {
-				stream_name(f->symv[i], ch, name, sizeof name);
+				stream_name(f, f->symv[i], ch, name, sizeof name);
 				ts_jw_str(&w, name);
 				count++;
 			}
@@ -536,8 +570,10 @@ fast_depth(struct feed *f, const char *p, size_t n, int64_t rt, int *ret)
 	/* from here on as bn_on_message and on_depth */
 	*ret = 0;
 	s = feed_sym_native(f, sym.p + 1, sym.n - 2);
-	if (!s || !(s->want & CH_BOOK))
+	if (!s || !(s->want & CH_BOOK)) {
+		*ret = FEED_IGNORED;
 		return 1;
+	}
 	if (x.last < x.first) {
 		*ret = -1;
 		return 1;
@@ -618,8 +654,9 @@ request_backfill(struct feed *f, struct fsym *s)
 	if (want > 1000)
 		want = 1000;
 	b->bf_pages++;
-	snprintf(path, sizeof path, "/api/v3/historicalTrades?symbol=%s&fromId=%lld&limit=%lld",
-	    s->native, (long long)(s->last_id + 1), (long long)want);
+	snprintf(path, sizeof path, "/api/v3/%s?symbol=%s&fromId=%lld&limit=%lld",
+	    agg_trades(f) ? "aggTrades" : "historicalTrades", s->native,
+	    (long long)(s->last_id + 1), (long long)want);
 	f->ops.rest_get(f->ops.ctx, s, REST_BACKFILL, path);
 }
 
@@ -635,7 +672,9 @@ bn_backfill(struct feed *f, struct fsym *s, int64_t after_id, int64_t before_id)
 }
 
 /* [{"id":28457,"price":"4.00000100","qty":"12.00000000","quoteQty":"48.000012",
- *   "time":1499865549590,"isBuyerMaker":true,"isBestMatch":true}] */
+ *   "time":1499865549590,"isBuyerMaker":true,"isBestMatch":true}], or with
+ * trades=agg [{"a":26129,"p":"0.01633102","q":"4.70443515","f":27781,
+ *   "l":27781,"T":1498793709153,"m":true,"M":true}] */
 static void
 on_backfill(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t rt)
 {
@@ -643,6 +682,7 @@ on_backfill(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t 
 	struct ts_jval doc, t, v;
 	struct ts_jiter it;
 	int64_t before = s->last_id;
+	int agg = agg_trades(f);
 
 	if (ts_json_parse(body, n, &doc, NULL) < 0 || doc.type != TS_J_ARR) {
 		feed_malformed(f, "trade history", body, n);
@@ -654,9 +694,11 @@ on_backfill(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t 
 		struct ts_dec px, qty;
 		int64_t id, tm;
 		int maker;
-		if (ts_json_get_i64(&t, "id", &id) || ts_json_get_dec(&t, "price", &px) ||
-		    ts_json_get_dec(&t, "qty", &qty) || ts_json_get_i64(&t, "time", &tm) ||
-		    ts_json_get(&t, "isBuyerMaker", &v) || ts_json_bool(&v, &maker)) {
+		if (ts_json_get_i64(&t, agg ? "a" : "id", &id) ||
+		    ts_json_get_dec(&t, agg ? "p" : "price", &px) ||
+		    ts_json_get_dec(&t, agg ? "q" : "qty", &qty) ||
+		    ts_json_get_i64(&t, agg ? "T" : "time", &tm) ||
+		    ts_json_get(&t, agg ? "m" : "isBuyerMaker", &v) || ts_json_bool(&v, &maker)) {
 			feed_malformed(f, "historical trade", t.p, t.n);
 			continue;
 		}
@@ -716,16 +758,19 @@ bn_on_rest(struct feed *f, struct fsym *s, int kind, long status, const char *bo
 	}
 }
 
+/* A trade or, with trades=agg, an aggregated trade: the same members but
+ * for the id, "t" or "a". */
 static int
-on_trade(struct feed *f, struct fsym *s, const struct ev *x, int64_t rt)
+on_trade(struct feed *f, struct fsym *s, const struct ev *x, int agg, int64_t rt)
 {
+	const struct ts_jval *idv = agg ? &x->a : &x->t;
+	uint64_t need = (agg ? HAS('a') : HAS('t')) | HAS('p') | HAS('q') | HAS('m');
 	struct ts_dec px, qty;
 	int64_t id, t;
 	int maker;
 
-	if ((x->has & (HAS('t') | HAS('p') | HAS('q') | HAS('m'))) !=
-	    (HAS('t') | HAS('p') | HAS('q') | HAS('m')) ||
-	    ts_json_i64(&x->t, &id) || ts_json_dec(&x->p, &px) || ts_json_dec(&x->q, &qty) ||
+	if ((x->has & need) != need ||
+	    ts_json_i64(idv, &id) || ts_json_dec(&x->p, &px) || ts_json_dec(&x->q, &qty) ||
 	    ts_json_bool(&x->m, &maker) || px.m <= 0 || qty.m <= 0)
 		return -1;
 	if (!(x->has & HAS('T')) || ts_json_i64(&x->T, &t) < 0)
@@ -811,23 +856,24 @@ bn_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 			return 0;
 		}
 		if ((x.has & HAS('s')) && (x.has & HAS('u')))
-			return 0; /* bookTicker: not ours */
+			return FEED_IGNORED; /* bookTicker: not ours */
 		return -1;
 	}
-	if (ts_json_str_eq(&x.e, "trade")) {
+	if (ts_json_str_eq(&x.e, "trade") || ts_json_str_eq(&x.e, "aggTrade")) {
+		int agg = x.e.n > 7; /* "aggTrade" with its quotes */
 		if (!(x.has & HAS('s')) || !(sp = ts_json_str_raw(&x.s, &sn)))
 			return -1;
 		s = feed_sym_native(f, sp, sn);
-		if (!s || !(s->want & CH_TRADES))
-			return 0;
-		return on_trade(f, s, &x, rt);
+		if (!s || !(s->want & CH_TRADES) || agg != agg_trades(f))
+			return FEED_IGNORED; /* a stream we no longer or never asked for */
+		return on_trade(f, s, &x, agg, rt);
 	}
 	if (ts_json_str_eq(&x.e, "depthUpdate")) {
 		if (!(x.has & HAS('s')) || !(sp = ts_json_str_raw(&x.s, &sn)))
 			return -1;
 		s = feed_sym_native(f, sp, sn);
 		if (!s || !(s->want & CH_BOOK))
-			return 0;
+			return FEED_IGNORED;
 		return on_depth(f, s, &d, &x, rt);
 	}
 	if (ts_json_str_eq(&x.e, "serverShutdown")) {
@@ -835,7 +881,7 @@ bn_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 		f->ops.reconnect(f->ops.ctx, "server shutdown", 1);
 		return 0;
 	}
-	return 0; /* aggTrade, kline, …: not ours */
+	return FEED_IGNORED; /* kline, …: not ours */
 }
 
 /* {"symbols":[{"symbol":"BTCUSDT","status":"TRADING","baseAsset":"BTC",
@@ -885,5 +931,7 @@ static struct ex_adapter binance = {
 	.on_rest = bn_on_rest,
 	.on_disconnect = bn_on_disconnect,
 	.free_sym = bn_free_sym,
+	.option = bn_option,
+	.options_help = "trades=trade|agg",
 };
 EX_REGISTER(binance)

@@ -566,7 +566,8 @@ cb_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 	}
 	l2 = ts_json_str_eq(&ch, "l2_data");
 	if (!l2 && !ts_json_str_eq(&ch, "market_trades"))
-		return 0; /* heartbeats, subscriptions, channels we did not ask for */
+		return ts_json_str_eq(&ch, "heartbeats") || ts_json_str_eq(&ch, "subscriptions") ?
+		    0 : FEED_IGNORED; /* a channel we did not ask for */
 	if (get(&msg, m, nm, "events", &evs) || evs.type != TS_J_ARR)
 		return -1;
 	t = 0;
