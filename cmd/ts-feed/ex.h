@@ -35,6 +35,14 @@ enum { REST_SNAPSHOT = 1, REST_BACKFILL };
 /* on_message's answer for a message the adapter has no use for. */
 #define FEED_IGNORED 1
 
+/* Websocket connections one feed may keep (an exchange with one endpoint
+ * per market category, Bybit's spot and linear, keeps one for each). */
+#define FEED_CONN_MAX 4
+
+/* Flags of a trade (feed_trade_text), and the longest id text it takes. */
+#define TRADE_ID_MAX 64
+enum { TRADE_BLOCK = 1 }; /* a block trade, negotiated off the book */
+
 struct ex_adapter {
 	const char *name;       /* "coinbase": the topic's exchange segment */
 	const char *ws_base;    /* "wss://host[:port]" of the real exchange */
@@ -45,12 +53,19 @@ struct ex_adapter {
 	const char *instruments_path;
 	double ws_msgs_per_sec; /* documented limit of messages a client sends */
 	double ws_msgs_burst;   /* messages it may send at once; 0: ws_msgs_per_sec */
-	/* A text keepalive: sent (outside the rate limit) when nothing was
-	 * received for ping_us; NULL when the exchange needs none. */
+	/* A text keepalive: sent on each open connection (outside the rate
+	 * limit) when nothing was received on it for ping_us; NULL when the
+	 * exchange needs none. */
 	const char *ping_text;
 	int64_t ping_us;
 	int64_t watchdog_us;    /* default: silence after which we reconnect */
 	int64_t max_conn_us;    /* reconnect before the exchange cuts us; 0 none */
+	/* Connections (1 when 0) and the one that carries symbol s (NULL: 0).
+	 * The core sets f->conn to the connection an event concerns before it
+	 * calls ws_path, on_connect, channel, on_message, book_resync and
+	 * on_disconnect; ops.ws_send and ops.reconnect act on f->conn. */
+	int nconn;
+	int (*conn_of)(const struct feed *f, const struct fsym *s);
 	/* Parse an instrument list (one of instruments_path's); call
 	 * feed_instrument for each tradable symbol. 0, or -1 when the body is
 	 * not what was expected. */
@@ -76,7 +91,7 @@ struct ex_adapter {
 	/* The answer to feed_rest (status 0: no answer at all, body NULL). */
 	void (*on_rest)(struct feed *f, struct fsym *s, int kind, long status,
 	    const char *body, size_t n);
-	/* The connection went away: forget per-connection state. */
+	/* Connection f->conn went away: forget its state. */
 	void (*on_disconnect)(struct feed *f);
 	/* Free s->xd. */
 	void (*free_sym)(struct fsym *s);
@@ -109,6 +124,7 @@ struct fsym {
 	char native[32];  /* the exchange's name */
 	char t_trades[96], t_book[96];
 	int want;         /* CH_ bits wanted by subscribers */
+	int conn;         /* the connection that carries it (adapter->conn_of) */
 	/* book */
 	enum book_state bstate;
 	struct ts_book book;
@@ -129,11 +145,11 @@ struct feed_ops {
 	void *ctx;
 	/* Publish one message (json is a complete object with seq). */
 	void (*emit)(void *ctx, const char *topic, const char *json, size_t n);
-	/* Queue a text frame on the current connection. */
+	/* Queue a text frame on connection f->conn. */
 	void (*ws_send)(void *ctx, const char *text, size_t n);
 	/* GET REST base + path; the answer goes to adapter->on_rest. */
 	void (*rest_get)(void *ctx, struct fsym *s, int kind, const char *path);
-	/* Drop the connection and connect again (now: without backoff). */
+	/* Drop connection f->conn and connect again (now: without backoff). */
 	void (*reconnect)(void *ctx, const char *reason, int now);
 };
 
@@ -145,7 +161,8 @@ struct feed {
 	struct ts_map bynative;  /* native -> struct fsym * */
 	struct fsym **symv;
 	size_t nsym, capsym;
-	int connected;
+	unsigned connected;      /* bit c: connection c is open */
+	int conn;                /* the connection of the current event */
 	int64_t conn_seq;        /* per-connection sequence (Coinbase), -1 none */
 	void *xd;                /* the adapter's connection state */
 	void *conf;              /* the adapter's options (see option) */
@@ -183,9 +200,12 @@ struct fsym *feed_sym_native(const struct feed *f, const char *native, size_t n)
 /* 1 when any channel of any symbol is wanted. */
 int feed_any_wanted(const struct feed *f);
 
-/* Connection events (ts-feed.c calls these). */
+/* Connection events of connection f->conn (ts-feed.c calls these): they
+ * concern the symbols it carries. */
 void feed_connected(struct feed *f);
 void feed_disconnected(struct feed *f, const char *reason);
+/* 1 when connection c is open. */
+int feed_conn_up(const struct feed *f, int c);
 /* A message arrived: counts it and hands it to the adapter. */
 void feed_message(struct feed *f, const char *p, size_t n, int64_t rt);
 
@@ -197,6 +217,17 @@ void feed_message(struct feed *f, const char *p, size_t n, int64_t rt);
  * 0 dropped or held. */
 int feed_trade(struct feed *f, struct fsym *s, int64_t id, struct ts_dec px,
     struct ts_dec qty, char side, int64_t ts, int64_t rt, int backfill);
+/* A trade whose id is the exchange's own text (digits, letters, '-'; at
+ * most 64 bytes: a UUID on Bybit's linear market), published as it is,
+ * with flags (TRADE_BLOCK adds "block":true). The core neither orders nor
+ * de-duplicates such ids: the adapter has dropped duplicates and dealt
+ * with gaps. A trade stamped too far ahead is dropped as feed_trade drops
+ * it. Returns 1 published, 0 not (not wanted, or dropped). */
+int feed_trade_text(struct feed *f, struct fsym *s, const char *id, size_t idn,
+    struct ts_dec px, struct ts_dec qty, char side, int64_t ts, int64_t rt, int flags);
+/* A gap in the trades of s that could not be filled: count the trades
+ * known missing (0 when unknown) and report it, detail saying where. */
+void feed_trade_gap(struct feed *f, struct fsym *s, uint64_t missing, const char *detail);
 /* The backfill started for s is over (complete or not). */
 void feed_backfill_done(struct feed *f, struct fsym *s);
 
@@ -231,6 +262,13 @@ void feed_malformed(struct feed *f, const char *what, const char *p, size_t n);
 
 /* Helpers for adapters. */
 int64_t feed_rfc3339(const struct ts_jval *v); /* µs, or 0 when unreadable */
+/* Milliseconds in microseconds; 0 (unreadable) for a time a peer sent out
+ * of range, which would overflow. */
+int64_t feed_ms_to_us(int64_t ms);
+/* Apply arr, [[px,qty,…],…] (strings or numbers, in text that
+ * ts_json_parse validated), to one side of s through feed_level. Returns
+ * 0, or -1 when malformed (what came before is applied). */
+int feed_levels(struct feed *f, struct fsym *s, const struct ts_jval *arr, enum ts_side side);
 const char *feed_state_name(enum book_state st);
 
 #endif

@@ -160,6 +160,9 @@ sym_get(struct feed *f, const char *canon, const char *native)
 	ts_topic_build(s->t_trades, sizeof s->t_trades, "trades", f->ex->name, canon, NULL);
 	ts_topic_build(s->t_book, sizeof s->t_book, "book", f->ex->name, canon, NULL);
 	s->last_id = -1;
+	s->conn = f->ex->conn_of ? f->ex->conn_of(f, s) : 0;
+	if (s->conn < 0 || s->conn >= FEED_CONN_MAX)
+		s->conn = 0;
 	e->v.p = s;
 	ts_map_put(&f->bynative, native, NULL)->v.p = s;
 	ts_xgrow((void **)&f->symv, &f->capsym, f->nsym + 1, sizeof *f->symv);
@@ -204,20 +207,28 @@ feed_want(struct feed *f, const char *sym, int ch, int on)
 			s->backfilling = 0;
 			s->nheld = 0;
 		}
-		if (f->connected && f->ex->channel)
+		if (feed_conn_up(f, s->conn) && f->ex->channel) {
+			f->conn = s->conn;
 			f->ex->channel(f, s, bit, on);
+		}
 	}
 	return 0;
+}
+
+int
+feed_conn_up(const struct feed *f, int c)
+{
+	return c >= 0 && c < FEED_CONN_MAX && (f->connected >> c & 1);
 }
 
 void
 feed_connected(struct feed *f)
 {
-	f->connected = 1;
+	f->connected |= 1u << f->conn;
 	f->conn_seq = -1;
 	for (size_t i = 0; i < f->nsym; i++) {
 		struct fsym *s = f->symv[i];
-		if (s->want & CH_BOOK)
+		if (s->conn == f->conn && (s->want & CH_BOOK))
 			s->bstate = BOOK_SYNCING;
 	}
 	f->ex->on_connect(f);
@@ -244,12 +255,14 @@ publish_reset(struct feed *f, struct fsym *s, const char *reason)
 void
 feed_disconnected(struct feed *f, const char *reason)
 {
-	int was = f->connected;
+	int was = feed_conn_up(f, f->conn);
 
-	f->connected = 0;
+	f->connected &= ~(1u << f->conn);
 	f->conn_seq = -1;
 	for (size_t i = 0; i < f->nsym; i++) {
 		struct fsym *s = f->symv[i];
+		if (s->conn != f->conn)
+			continue;
 		if (s->bstate == BOOK_LIVE)
 			publish_reset(f, s, "disconnected");
 		if (s->want & CH_BOOK) {
@@ -294,6 +307,35 @@ feed_rfc3339(const struct ts_jval *v)
 	if (!(p = ts_json_str_raw(v, &n)) || ts_rfc3339_parse(p, n, &us) < 0)
 		return 0;
 	return us;
+}
+
+int64_t
+feed_ms_to_us(int64_t ms)
+{
+	return ms > 0 && ms <= INT64_MAX / 1000 ? ms * 1000 : 0;
+}
+
+int
+feed_levels(struct feed *f, struct fsym *s, const struct ts_jval *arr, enum ts_side side)
+{
+	struct ts_jval lv, px, qty;
+	struct ts_jiter it, it2;
+
+	if (arr->type != TS_J_ARR)
+		return -1;
+	/* arr lies in text ts_json_parse validated: the fast walk */
+	ts_json_iter(&it, arr);
+	while (ts_json_vnext(&it, NULL, &lv)) {
+		struct ts_dec dpx, dqty;
+		if (lv.type != TS_J_ARR)
+			return -1;
+		ts_json_iter(&it2, &lv);
+		if (!ts_json_vnext(&it2, NULL, &px) || !ts_json_vnext(&it2, NULL, &qty) ||
+		    ts_json_dec(&px, &dpx) || ts_json_dec(&qty, &dqty) || dpx.m <= 0 ||
+		    feed_level(f, s, side, dpx, dqty) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* trades */
@@ -350,9 +392,10 @@ put_i64(char *b, int64_t v)
 /* The hot path: a trade is written straight into a stack buffer (the same
  * text ts_jw would make, without a printf per number). */
 static void
-publish_trade(struct feed *f, struct fsym *s, const struct ftrade *t)
+publish_trade(struct feed *f, struct fsym *s, const struct ftrade *t, const char *tid,
+    size_t tidn, int flags)
 {
-	char b[96 + 2 * 32 + 2 * TS_DEC_STRLEN + 4 * 24];
+	char b[128 + 2 * TS_SYM_MAX + TRADE_ID_MAX + 2 * TS_DEC_STRLEN + 4 * 24];
 	size_t n = 0;
 
 	PUTS("{\"ex\":\"");
@@ -362,7 +405,12 @@ publish_trade(struct feed *f, struct fsym *s, const struct ftrade *t)
 	memcpy(b + n, s->sym, strlen(s->sym));
 	n += strlen(s->sym);
 	PUTS("\",\"id\":\"");
-	n += put_i64(b + n, t->id);
+	if (tid) {
+		memcpy(b + n, tid, tidn);
+		n += tidn;
+	} else {
+		n += put_i64(b + n, t->id);
+	}
 	PUTS("\",\"px\":");
 	n += ts_dec_fmt(t->px, b + n, TS_DEC_STRLEN);
 	PUTS(",\"qty\":");
@@ -374,26 +422,71 @@ publish_trade(struct feed *f, struct fsym *s, const struct ftrade *t)
 	n += put_i64(b + n, t->ts);
 	PUTS(",\"rt\":");
 	n += put_i64(b + n, t->rt);
+	if (flags & TRADE_BLOCK)
+		PUTS(",\"block\":true");
 	PUTS(",\"seq\":");
 	n += put_u64(b + n, ++s->seq_trades);
 	b[n++] = '}';
 	f->ops.emit(f->ops.ctx, s->t_trades, b, n);
-	s->last_id = t->id;
+	if (!tid)
+		s->last_id = t->id;
 	s->trades++;
 	f->trades++;
+}
+
+/* A trade stamped too far after its receipt: published, it would wedge
+ * every consumer's candles in the future; skipped, it is a gap like any
+ * lost trade. */
+static void
+stamped_ahead(struct feed *f, struct fsym *s, const char *id, size_t idn, int64_t ts,
+    int64_t rt)
+{
+	char when[40], got[40];
+
+	ts_rfc3339_fmt(ts, when, sizeof when);
+	ts_rfc3339_fmt(rt, got, sizeof got);
+	f->malformed++;
+	ts_warn_rl(&f->rl, "malformed trade from %s skipped: %s %.*s is stamped %s, "
+	    "received %s", f->ex->name, s->sym, (int)idn, id, when, got);
+}
+
+int
+feed_trade_text(struct feed *f, struct fsym *s, const char *id, size_t idn,
+    struct ts_dec px, struct ts_dec qty, char side, int64_t ts, int64_t rt, int flags)
+{
+	struct ftrade t = { 0, px, qty, ts, rt, side };
+
+	if (!(s->want & CH_TRADES) || !idn || idn > TRADE_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < idn; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= 'A' && id[i] <= 'Z') || id[i] == '-'))
+			return 0; /* nothing a JSON string would need escaped */
+	if (ts_time_ahead(ts, rt)) {
+		stamped_ahead(f, s, id, idn, ts, rt);
+		return 0;
+	}
+	publish_trade(f, s, &t, id, idn, flags);
+	return 1;
+}
+
+void
+feed_trade_gap(struct feed *f, struct fsym *s, uint64_t missing, const char *detail)
+{
+	s->gaps++;
+	s->missed += missing;
+	ts_warn_rl(&f->rl, "%s %s", f->ex->name, detail);
+	feed_status(f, NULL, "trade_gap", detail);
 }
 
 static void
 report_gap(struct feed *f, struct fsym *s, int64_t after, int64_t before)
 {
-	char detail[128];
+	char detail[160];
 
-	s->gaps++;
-	s->missed += (uint64_t)(before - after - 1);
 	snprintf(detail, sizeof detail, "%s: %lld trades missing after id %lld",
 	    s->sym, (long long)(before - after - 1), (long long)after);
-	ts_warn_rl(&f->rl, "%s %s", f->ex->name, detail);
-	feed_status(f, NULL, "trade_gap", detail);
+	feed_trade_gap(f, s, (uint64_t)(before - after - 1), detail);
 }
 
 static void
@@ -421,7 +514,7 @@ accept_trade(struct feed *f, struct fsym *s, const struct ftrade *t, int may_bac
 		}
 		report_gap(f, s, s->last_id, t->id);
 	}
-	publish_trade(f, s, t);
+	publish_trade(f, s, t, NULL, 0, 0);
 	return 1;
 }
 
@@ -434,14 +527,9 @@ feed_trade(struct feed *f, struct fsym *s, int64_t id, struct ts_dec px,
 	if (!(s->want & CH_TRADES))
 		return 0;
 	if (ts_time_ahead(ts, rt)) {
-		/* published, it would wedge every consumer's candles in the
-		 * future; skipped, it is a gap like any lost trade */
-		char when[40], got[40];
-		ts_rfc3339_fmt(ts, when, sizeof when);
-		ts_rfc3339_fmt(rt, got, sizeof got);
-		f->malformed++;
-		ts_warn_rl(&f->rl, "malformed trade from %s skipped: %s %lld is stamped %s, "
-		    "received %s", f->ex->name, s->sym, (long long)id, when, got);
+		char text[24];
+		snprintf(text, sizeof text, "%lld", (long long)id);
+		stamped_ahead(f, s, text, strlen(text), ts, rt);
 		return 0;
 	}
 	if (backfill) {
@@ -528,8 +616,10 @@ feed_book_resync(struct feed *f, struct fsym *s, const char *reason)
 		return;
 	ts_warn_rl(&f->rl, "%s %s: book out of sync (%s), resyncing", f->ex->name,
 	    s->sym, reason);
-	if (f->connected && f->ex->book_resync)
+	if (feed_conn_up(f, s->conn) && f->ex->book_resync) {
+		f->conn = s->conn;
 		f->ex->book_resync(f, s);
+	}
 }
 
 void

@@ -44,16 +44,18 @@ static const char usage[] =
 "      --channels LIST  what SYMBOLs open: trades, book or trades,book\n"
 "                     (the default)\n"
 "      --watchdog SECONDS  reconnect after this long without data\n"
-"                     (default 10 for coinbase and kraken, 60 for binance)\n"
+"                     (default 10 for coinbase and kraken, 60 for binance,\n"
+"                     30 for bybit)\n"
 "  -o, --option NAME=VALUE  an exchange's own option (repeatable); binance:\n"
 "                     trades=agg takes aggregated trades (aggTrade, ids from\n"
 "                     \"a\") instead of every trade (trades=trade, the default)\n"
+"                     bybit: depth=1|50|200|1000 book levels (1000, the default)\n"
 "      --stats        print messages, CPU time, peak RSS and processing\n"
 "                     latency percentiles on stderr at exit\n"
 "      --insecure     allow a tcp bus on a non-loopback address\n"
 "  -h, --help         show this help\n"
 "\n"
-"Exchanges: coinbase, binance, kraken.\n"
+"Exchanges: coinbase, binance, bybit, kraken.\n"
 "\n"
 "Exit status: 0 on SIGINT or SIGTERM; 100 usage error, unknown exchange,\n"
 "bad URL, or no SYMBOL given is known; 111 the instrument list cannot be\n"
@@ -84,23 +86,33 @@ struct rreq {
 	struct rreq *next;
 };
 
-struct app {
-	struct feed f;
-	const struct ex_adapter *ex;
-	struct base ws, rest;
-	int instruments_cached; /* the list came from the cache, not the exchange */
-	struct ts_loop *loop;
-	/* the websocket connection: ours (wsc.c), its socket polled by the loop */
-	struct wsc w;
+/* One websocket connection (an adapter may keep several: conn_of). */
+struct conn {
+	struct app *a;
+	int idx;
+	struct wsc w;       /* ours (wsc.c), its socket polled by the loop */
 	int sockfd;         /* the socket the loop watches, -1 for none */
 	int cstate, attempts, reconnect_now;
-	int64_t last_rx, last_ping, opened_at, watchdog_us;
+	int64_t last_rx, opened_at, last_ping;
 	uint64_t rx_seen;   /* w.frames at the last watchdog */
 	struct outmsg *q;
 	size_t nq, capq, qhead;
 	double tokens;
 	int64_t tok_t;
 	char path[4096];
+	/* one-shot timers (0: not set) */
+	unsigned t_reconnect, t_send, t_maxconn;
+};
+
+struct app {
+	struct feed f;
+	const struct ex_adapter *ex;
+	struct base ws, rest;
+	int instruments_cached; /* the list came from the cache, not the exchange */
+	struct ts_loop *loop;
+	struct conn c[FEED_CONN_MAX];
+	int nconn;
+	int64_t watchdog_us;
 	/* REST */
 	CURLM *multi;
 	struct rreq *pending, *active;
@@ -110,8 +122,7 @@ struct app {
 	void *xpub;
 	struct ts_map pinned; /* canonical -> CH_ bits given on the command line */
 	uint64_t emitted, dropped;
-	/* one-shot timers (0: not set) */
-	unsigned t_reconnect, t_rest, t_send, t_maxconn;
+	unsigned t_rest;
 	/* --stats */
 	int stats;
 	uint64_t lat_hist[64], lat_n;
@@ -135,13 +146,13 @@ on_signal(struct ts_loop *l, int signo, void *arg)
 	stop_now(arg);
 }
 
-/* (Re)arm the one-shot timer *id to fire after after_us; fn NULL cancels. */
+/* (Re)arm the one-shot timer *id to fire after after_us with arg; fn NULL cancels. */
 static void
-timer_set(struct app *a, unsigned *id, int64_t after_us, ts_timer_fn *fn)
+timer_set(struct app *a, unsigned *id, int64_t after_us, ts_timer_fn *fn, void *arg)
 {
 	if (*id)
 		ts_loop_cancel(a->loop, *id);
-	*id = fn ? ts_loop_timer(a->loop, after_us, 0, fn, a) : 0;
+	*id = fn ? ts_loop_timer(a->loop, after_us, 0, fn, arg) : 0;
 }
 
 static int
@@ -216,69 +227,105 @@ emit(void *ctx, const char *topic, const char *json, size_t n)
 		a->emitted++;
 }
 
-/* the websocket */
+/* the websocket connections */
 
-static void schedule_connect(struct app *a, int64_t delay_us);
+static void schedule_connect(struct conn *c, int64_t delay_us);
 static void on_send_timer(struct ts_loop *l, unsigned id, void *arg);
 static void on_sock(struct ts_loop *l, void *sock, int fd, short revents, void *arg);
+
+/* The feed core's events of connection c: f->conn names it. */
+static struct feed *
+feed_of(struct conn *c)
+{
+	c->a->f.conn = c->idx;
+	return &c->a->f;
+}
+
+/* 1 when a symbol that connection c carries is wanted. */
+static int
+conn_wanted(struct conn *c)
+{
+	struct feed *f = &c->a->f;
+
+	for (size_t i = 0; i < f->nsym; i++)
+		if (f->symv[i]->want && f->symv[i]->conn == c->idx)
+			return 1;
+	return 0;
+}
 
 /* Keep the loop watching the connection's socket: a new one added, an old
  * one dropped, output asked for when wsc wants it (or wants to be called
  * again at once: a socket that can be written wakes the loop). */
 static void
-sync_sock(struct app *a)
+sync_sock(struct conn *c)
 {
-	if (a->sockfd != a->w.fd) {
-		if (a->sockfd >= 0)
-			ts_loop_del(a->loop, NULL, a->sockfd);
-		a->sockfd = a->w.fd;
+	struct app *a = c->a;
+
+	if (c->sockfd != c->w.fd) {
+		if (c->sockfd >= 0)
+			ts_loop_del(a->loop, NULL, c->sockfd);
+		c->sockfd = c->w.fd;
 	}
-	if (a->sockfd >= 0)
-		ts_loop_add(a->loop, NULL, a->sockfd,
-		    (short)(ZMQ_POLLIN | (wsc_want_write(&a->w) ? ZMQ_POLLOUT : 0)), on_sock, a);
+	if (c->sockfd >= 0)
+		ts_loop_add(a->loop, NULL, c->sockfd,
+		    (short)(ZMQ_POLLIN | (wsc_want_write(&c->w) ? ZMQ_POLLOUT : 0)), on_sock, c);
 }
 
 static void
-queue_clear(struct app *a)
+queue_clear(struct conn *c)
 {
-	for (size_t i = a->qhead; i < a->nq; i++)
-		free(a->q[i].p);
-	a->nq = a->qhead = 0;
+	for (size_t i = c->qhead; i < c->nq; i++)
+		free(c->q[i].p);
+	c->nq = c->qhead = 0;
 }
 
 /* The most messages that may go at once. */
 static double
-burst(const struct app *a)
+burst(const struct ex_adapter *ex)
 {
-	return a->ex->ws_msgs_burst > 0 ? a->ex->ws_msgs_burst : a->ex->ws_msgs_per_sec;
+	return ex->ws_msgs_burst > 0 ? ex->ws_msgs_burst : ex->ws_msgs_per_sec;
 }
 
 /* Send what is queued as fast as the exchange's message rate limit allows. */
 static void
-pump_sends(struct app *a)
+pump_sends(struct conn *c)
 {
-	while (a->cstate == C_OPEN && a->qhead < a->nq) {
+	const struct ex_adapter *ex = c->a->ex;
+
+	while (c->cstate == C_OPEN && c->qhead < c->nq) {
 		int64_t now = ts_mono_us();
 		struct outmsg *m;
-		a->tokens += (double)(now - a->tok_t) * a->ex->ws_msgs_per_sec / 1e6;
-		if (a->tokens > burst(a))
-			a->tokens = burst(a);
-		a->tok_t = now;
-		if (a->tokens < 1) {
-			timer_set(a, &a->t_send,
-			    (int64_t)((1 - a->tokens) * 1e6 / a->ex->ws_msgs_per_sec) + 1000,
-			    on_send_timer);
+		c->tokens += (double)(now - c->tok_t) * ex->ws_msgs_per_sec / 1e6;
+		if (c->tokens > burst(ex))
+			c->tokens = burst(ex);
+		c->tok_t = now;
+		if (c->tokens < 1) {
+			timer_set(c->a, &c->t_send,
+			    (int64_t)((1 - c->tokens) * 1e6 / ex->ws_msgs_per_sec) + 1000,
+			    on_send_timer, c);
 			break;
 		}
-		a->tokens -= 1;
-		m = &a->q[a->qhead++];
+		c->tokens -= 1;
+		m = &c->q[c->qhead++];
 		ts_debug("sending %.*s", (int)m->n, m->p);
-		wsc_send_text(&a->w, m->p, m->n); /* a failure comes back as ws_closed */
+		wsc_send_text(&c->w, m->p, m->n); /* a failure comes back as ws_closed */
 		free(m->p);
 	}
-	if (a->qhead >= a->nq)
-		a->qhead = a->nq = 0;
-	sync_sock(a);
+	if (c->qhead >= c->nq)
+		c->qhead = c->nq = 0;
+	sync_sock(c);
+}
+
+static void
+conn_send(struct conn *c, const char *text, size_t n)
+{
+	if (c->cstate != C_OPEN)
+		return; /* on_connect sends everything wanted again */
+	ts_xgrow((void **)&c->q, &c->capq, c->nq + 1, sizeof *c->q);
+	c->q[c->nq].p = ts_xmalloc(n);
+	memcpy(c->q[c->nq].p, text, n);
+	c->q[c->nq++].n = n;
+	pump_sends(c);
 }
 
 static void
@@ -286,98 +333,97 @@ ws_send(void *ctx, const char *text, size_t n)
 {
 	struct app *a = ctx;
 
-	if (a->cstate != C_OPEN)
-		return; /* on_connect sends everything wanted again */
-	ts_xgrow((void **)&a->q, &a->capq, a->nq + 1, sizeof *a->q);
-	a->q[a->nq].p = ts_xmalloc(n);
-	memcpy(a->q[a->nq].p, text, n);
-	a->q[a->nq++].n = n;
-	pump_sends(a);
+	conn_send(&a->c[a->f.conn], text, n);
 }
 
 static void
 on_send_timer(struct ts_loop *l, unsigned id, void *arg)
 {
-	struct app *a = arg;
+	struct conn *c = arg;
 
 	(void)l, (void)id;
-	a->t_send = 0;
-	pump_sends(a);
+	c->t_send = 0;
+	pump_sends(c);
 }
 
 static int64_t
-backoff_us(struct app *a)
+backoff_us(struct conn *c)
 {
-	int64_t d = INT64_C(250000) << (a->attempts < 7 ? a->attempts : 7);
+	int64_t d = INT64_C(250000) << (c->attempts < 7 ? c->attempts : 7);
 
 	if (d > 30 * TS_US_PER_SEC)
 		d = 30 * TS_US_PER_SEC;
-	a->attempts++;
+	c->attempts++;
 	/* jitter: half to all of it, so many clients do not return in step */
 	return d / 2 + (int64_t)((double)(d / 2) * ((double)rand() / RAND_MAX));
 }
 
 /* Close the connection; now: connect again at once, not after a backoff. */
 static void
-begin_close(struct app *a, const char *reason, int now)
+begin_close(struct conn *c, const char *reason, int now)
 {
-	if (a->cstate == C_IDLE)
+	if (c->cstate == C_IDLE)
 		return;
-	a->reconnect_now = now;
-	wsc_close(&a->w, reason); /* ws_closed does the rest */
-	sync_sock(a);
+	c->reconnect_now = now;
+	wsc_close(&c->w, reason); /* ws_closed does the rest */
+	sync_sock(c);
 }
 
 static void
 reconnect(void *ctx, const char *reason, int now)
 {
 	struct app *a = ctx;
+	struct conn *c = &a->c[a->f.conn];
 
-	if (a->cstate == C_OPEN)
-		ts_info("reconnecting to '%s': %s", a->ws.text, reason);
-	begin_close(a, reason, now);
+	if (c->cstate == C_OPEN)
+		ts_info("reconnecting to '%s%s': %s", a->ws.text, c->path, reason);
+	begin_close(c, reason, now);
 }
 
 static void
-do_connect(struct app *a)
+do_connect(struct conn *c)
 {
-	if (a->cstate != C_IDLE || stopping)
+	struct app *a = c->a;
+
+	if (c->cstate != C_IDLE || stopping)
 		return;
-	if (!feed_any_wanted(&a->f)) {
-		feed_status(&a->f, "idle", NULL, NULL);
+	if (!conn_wanted(c)) {
+		if (!feed_any_wanted(&a->f))
+			feed_status(&a->f, "idle", NULL, NULL);
 		return; /* nothing runs that nobody is listening to */
 	}
-	a->ex->ws_path(&a->f, a->path, sizeof a->path);
-	a->cstate = C_CONNECTING;
-	ts_debug("connecting to '%s%s'", a->ws.text, a->path);
-	wsc_connect(&a->w, a->ws.host, a->ws.port, a->ws.tls, a->path);
-	sync_sock(a);
+	a->ex->ws_path(feed_of(c), c->path, sizeof c->path);
+	c->cstate = C_CONNECTING;
+	ts_debug("connecting to '%s%s'", a->ws.text, c->path);
+	wsc_connect(&c->w, a->ws.host, a->ws.port, a->ws.tls, c->path);
+	sync_sock(c);
 }
 
 static void
 on_reconnect_timer(struct ts_loop *l, unsigned id, void *arg)
 {
-	struct app *a = arg;
+	struct conn *c = arg;
 
 	(void)l, (void)id;
-	a->t_reconnect = 0;
-	do_connect(a);
+	c->t_reconnect = 0;
+	do_connect(c);
 }
 
 static void
-schedule_connect(struct app *a, int64_t delay_us)
+schedule_connect(struct conn *c, int64_t delay_us)
 {
-	timer_set(a, &a->t_reconnect, delay_us, on_reconnect_timer);
+	timer_set(c->a, &c->t_reconnect, delay_us, on_reconnect_timer, c);
 }
 
 static void
 on_maxconn(struct ts_loop *l, unsigned id, void *arg)
 {
-	struct app *a = arg;
+	struct conn *c = arg;
 
 	(void)l, (void)id;
-	a->t_maxconn = 0;
-	reconnect(a, "connection age limit", 1);
+	c->t_maxconn = 0;
+	feed_of(c);
+	reconnect(c->a, "connection age limit", 1);
 }
 
 /* every 250 ms */
@@ -388,28 +434,33 @@ on_watchdog(struct ts_loop *l, unsigned id, void *arg)
 	int64_t now = ts_loop_now(l);
 
 	(void)id;
-
-	/* every frame counts, pings too; the time of the last is taken
-	 * here, a clock read every 250 ms instead of one per frame */
-	if (a->w.frames != a->rx_seen) {
-		a->rx_seen = a->w.frames;
-		a->last_rx = now;
-	}
-	/* a quiet connection is kept open by the exchange's text ping (its
-	 * answer is a frame like any other) */
-	if (a->cstate == C_OPEN && a->ex->ping_text && now - a->last_rx >= a->ex->ping_us &&
-	    now - a->last_ping >= a->ex->ping_us) {
-		a->last_ping = now;
-		ts_debug("sending %s", a->ex->ping_text);
-		wsc_send_text(&a->w, a->ex->ping_text, strlen(a->ex->ping_text));
-		sync_sock(a);
-	}
-	if (a->cstate == C_OPEN && now - a->last_rx > a->watchdog_us) {
-		char why[64];
-		snprintf(why, sizeof why, "no data for %.1fs", (double)(now - a->last_rx) / 1e6);
-		ts_warn("'%s' went silent (%s); reconnecting", a->ws.text, why);
-		feed_status(&a->f, NULL, "watchdog", why);
-		begin_close(a, why, 0);
+	for (int i = 0; i < a->nconn; i++) {
+		struct conn *c = &a->c[i];
+		/* every frame counts, pings too; the time of the last is taken
+		 * here, a clock read every 250 ms instead of one per frame */
+		if (c->w.frames != c->rx_seen) {
+			c->rx_seen = c->w.frames;
+			c->last_rx = now;
+		}
+		if (c->cstate != C_OPEN)
+			continue;
+		/* a quiet connection is kept open by the exchange's text ping
+		 * (its answer is a frame like any other) */
+		if (a->ex->ping_text && now - c->last_rx >= a->ex->ping_us &&
+		    now - c->last_ping >= a->ex->ping_us) {
+			c->last_ping = now;
+			ts_debug("sending %s", a->ex->ping_text);
+			wsc_send_text(&c->w, a->ex->ping_text, strlen(a->ex->ping_text));
+			sync_sock(c);
+		}
+		if (now - c->last_rx > a->watchdog_us) {
+			char why[64];
+			snprintf(why, sizeof why, "no data for %.1fs",
+			    (double)(now - c->last_rx) / 1e6);
+			ts_warn("'%s%s' went silent (%s); reconnecting", a->ws.text, c->path, why);
+			feed_status(&a->f, NULL, "watchdog", why);
+			begin_close(c, why, 0);
+		}
 	}
 }
 
@@ -453,25 +504,27 @@ cpu_seconds(void)
 static void
 ws_open(void *ctx)
 {
-	struct app *a = ctx;
+	struct conn *c = ctx;
+	struct app *a = c->a;
 
 	if (a->stats && a->cpu_at_open < 0)
 		a->cpu_at_open = cpu_seconds();
-	a->cstate = C_OPEN;
-	a->last_rx = a->opened_at = ts_mono_us();
-	a->tokens = burst(a);
-	a->tok_t = a->opened_at;
-	a->last_ping = 0;
-	ts_info("connected to '%s'", a->ws.text);
-	feed_connected(&a->f);
+	c->cstate = C_OPEN;
+	c->last_rx = c->opened_at = ts_mono_us();
+	c->last_ping = 0;
+	c->tokens = burst(a->ex);
+	c->tok_t = c->opened_at;
+	ts_info("connected to '%s%s'", a->ws.text, c->path);
+	feed_connected(feed_of(c));
 	if (a->ex->max_conn_us)
-		timer_set(a, &a->t_maxconn, a->ex->max_conn_us, on_maxconn);
+		timer_set(a, &c->t_maxconn, a->ex->max_conn_us, on_maxconn, c);
 }
 
 static void
 ws_message(void *ctx, const char *p, size_t n, int binary)
 {
-	struct app *a = ctx;
+	struct conn *c = ctx;
+	struct app *a = c->a;
 	int64_t t0;
 	int sample;
 
@@ -479,12 +532,12 @@ ws_message(void *ctx, const char *p, size_t n, int binary)
 		feed_malformed(&a->f, "binary frame", "", 0);
 		return;
 	}
-	a->attempts = 0; /* data flows: the next failure starts backoff afresh */
+	c->attempts = 0; /* data flows: the next failure starts backoff afresh */
 	/* --stats samples the latency of one message in 8: two clock reads a
 	 * message would cost more than the rest of the bookkeeping */
 	sample = a->stats && (a->f.msgs & 7) == 0;
 	t0 = sample ? mono_ns() : 0;
-	feed_message(&a->f, p, n, a->w.rx_at);
+	feed_message(feed_of(c), p, n, c->w.rx_at);
 	if (sample)
 		record_latency(a, mono_ns() - t0);
 }
@@ -493,42 +546,44 @@ ws_message(void *ctx, const char *p, size_t n, int binary)
 static void
 ws_closed(void *ctx, const char *why, int was_open)
 {
-	struct app *a = ctx;
+	struct conn *c = ctx;
+	struct app *a = c->a;
 
 	if (was_open) {
 		if (!stopping)
-			ts_warn("lost '%s': %s", a->ws.text, why);
-		feed_disconnected(&a->f, why);
+			ts_warn("lost '%s%s': %s", a->ws.text, c->path, why);
+		feed_disconnected(feed_of(c), why);
 	} else if (!stopping) {
-		ts_warn("cannot connect to '%s': %s", a->ws.text, why);
+		ts_warn("cannot connect to '%s%s': %s", a->ws.text, c->path, why);
 		feed_status(&a->f, "reconnecting", "connect_failed", why);
 	}
-	a->cstate = C_IDLE;
-	queue_clear(a);
-	timer_set(a, &a->t_maxconn, 0, NULL);
-	timer_set(a, &a->t_send, 0, NULL);
+	c->cstate = C_IDLE;
+	queue_clear(c);
+	timer_set(a, &c->t_maxconn, 0, NULL, NULL);
+	timer_set(a, &c->t_send, 0, NULL, NULL);
 	if (!stopping)
-		schedule_connect(a, a->reconnect_now ? 10000 : backoff_us(a));
-	a->reconnect_now = 0;
+		schedule_connect(c, c->reconnect_now ? 10000 : backoff_us(c));
+	c->reconnect_now = 0;
 }
 
 static void
 on_sock(struct ts_loop *l, void *sock, int fd, short revents, void *arg)
 {
-	struct app *a = arg;
-	unsigned gen = a->w.gen;
+	struct conn *c = arg;
+	struct app *a = c->a;
+	unsigned gen = c->w.gen;
 
 	(void)l, (void)sock;
-	if (fd != a->w.fd)
+	if (fd != c->w.fd)
 		return; /* a socket already given up */
-	wsc_io(&a->w);
+	wsc_io(&c->w);
 	/* wsc reads or writes on every call once connected, which finds any
 	 * error out; this is for one it did not (poll would report it again
 	 * and again) */
 	if ((revents & ZMQ_POLLERR) && !(revents & ZMQ_POLLIN) &&
-	    gen == a->w.gen && a->w.state >= WSC_UPGRADE)
-		wsc_close(&a->w, "the connection hung up or failed");
-	sync_sock(a);
+	    gen == c->w.gen && c->w.state >= WSC_UPGRADE)
+		wsc_close(&c->w, "the connection hung up or failed");
+	sync_sock(c);
 	if (a->to_stdout && fflush(stdout) == EOF && errno == EPIPE)
 		stop_now(a);
 }
@@ -540,7 +595,7 @@ static void on_rest_timer(struct ts_loop *l, unsigned id, void *arg);
 static void
 rest_kick(struct app *a, int64_t delay_us)
 {
-	timer_set(a, &a->t_rest, delay_us, on_rest_timer);
+	timer_set(a, &a->t_rest, delay_us, on_rest_timer, a);
 }
 
 static void
@@ -614,8 +669,10 @@ rest_done(struct app *a, struct rreq *r, CURLcode rc)
 	if (status != 200)
 		ts_warn_rl(&a->f.rl, "GET '%s' failed: %s%ld", r->url,
 		    status ? "HTTP " : curl_easy_strerror(rc), status);
-	if (a->ex->on_rest)
+	if (a->ex->on_rest) {
+		a->f.conn = r->s ? r->s->conn : 0;
 		a->ex->on_rest(&a->f, r->s, r->kind, status, r->b.buf, r->b.len);
+	}
 	ts_http_body_free(&r->b);
 	free(r);
 }
@@ -709,17 +766,19 @@ drain_bus(struct app *a)
 					feed_book_republish(&a->f, s);
 				continue;
 			}
-			feed_want(&a->f, sym, ch, 1);
-			if (a->cstate == C_IDLE)
-				schedule_connect(a, 0);
+			if (feed_want(&a->f, sym, ch, 1) == 0 &&
+			    (s = feed_sym(&a->f, sym)) && a->c[s->conn].cstate == C_IDLE)
+				schedule_connect(&a->c[s->conn], 0);
 		} else {
 			struct ts_map_entry *e = ts_map_get(&a->pinned, sym);
 			ts_debug("last subscriber of '%s' left", topic);
 			if (e && (e->v.u & (uint64_t)ch))
 				continue;
 			feed_want(&a->f, sym, ch, 0);
-			if (!feed_any_wanted(&a->f) && a->cstate == C_OPEN)
-				begin_close(a, "nothing wanted", 1); /* reconnects only when wanted */
+			for (int i = 0; i < a->nconn; i++)
+				if (!conn_wanted(&a->c[i]) && a->c[i].cstate == C_OPEN)
+					/* reconnects only when wanted */
+					begin_close(&a->c[i], "nothing wanted", 1);
 		}
 	}
 	if (zmq_getsockopt(a->xpub, ZMQ_EVENTS, &ev, &evsz) == 0 && (ev & ZMQ_POLLIN))
@@ -755,9 +814,12 @@ on_tick(struct ts_loop *l, unsigned id, void *arg)
 	(void)id;
 	if (a->to_stdout && fflush(stdout) == EOF && errno == EPIPE)
 		stop_now(a);
-	if (a->w.state != WSC_IDLE && a->w.state != WSC_OPEN) {
-		wsc_tick(&a->w, ts_loop_now(l));
-		sync_sock(a);
+	for (int i = 0; i < a->nconn; i++) {
+		struct conn *c = &a->c[i];
+		if (c->w.state != WSC_IDLE && c->w.state != WSC_OPEN) {
+			wsc_tick(&c->w, ts_loop_now(l));
+			sync_sock(c);
+		}
 	}
 }
 
@@ -927,7 +989,6 @@ main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct feed_ops ops = { &A, emit, ws_send, rest_get, reconnect };
-	struct wsc_cb wcb = { &A, ws_open, ws_message, ws_closed };
 	struct app *a = &A;
 	const char *bus = NULL, *url = NULL, *rest = NULL;
 	char err[256];
@@ -991,7 +1052,6 @@ main(int argc, char **argv)
 	a->watchdog_us = watchdog ? watchdog : a->ex->watchdog_us;
 
 	a->loop = ts_loop_new();
-	a->sockfd = -1;
 	ts_loop_signal(a->loop, SIGINT, on_signal, a);
 	ts_loop_signal(a->loop, SIGTERM, on_signal, a);
 	signal(SIGPIPE, SIG_IGN);
@@ -1010,7 +1070,14 @@ main(int argc, char **argv)
 			    a->ex->name, why);
 	}
 	free(options);
-	wsc_init(&a->w, &wcb);
+	a->nconn = a->ex->nconn > 0 && a->ex->nconn <= FEED_CONN_MAX ? a->ex->nconn : 1;
+	for (int i = 0; i < a->nconn; i++) {
+		struct wsc_cb wcb = { &a->c[i], ws_open, ws_message, ws_closed };
+		a->c[i].a = a;
+		a->c[i].idx = i;
+		a->c[i].sockfd = -1;
+		wsc_init(&a->c[i].w, &wcb);
+	}
 	a->cpu_at_open = -1;
 	if (!a->to_stdout) {
 		struct ts_bus_ep ep;
@@ -1053,14 +1120,18 @@ main(int argc, char **argv)
 	ts_loop_timer(a->loop, 20000, 20000, on_tick, a);
 	if (a->xpub)
 		drain_bus(a);
-	schedule_connect(a, 0);
+	for (int i = 0; i < a->nconn; i++)
+		schedule_connect(&a->c[i], 0);
 
 	if (!stopping && ts_loop_run(a->loop) < 0)
 		ts_die_errno(TS_EXIT_TEMP, "the event loop failed");
 
 	if (a->stats)
 		print_stats(a);
-	wsc_close(&a->w, "stopping"); /* books reset */
+	for (int i = 0; i < a->nconn; i++) {
+		feed_of(&a->c[i]);
+		wsc_close(&a->c[i].w, "stopping"); /* books reset */
+	}
 	feed_status(&a->f, "stopped", NULL, NULL);
 	if (a->to_stdout)
 		fflush(stdout);
@@ -1084,9 +1155,11 @@ main(int argc, char **argv)
 		ts_bus_close(&a->xpub);
 		ts_bus_term();
 	}
-	queue_clear(a);
-	free(a->q);
-	wsc_free(&a->w);
+	for (int i = 0; i < a->nconn; i++) {
+		queue_clear(&a->c[i]);
+		free(a->c[i].q);
+		wsc_free(&a->c[i].w);
+	}
 	ts_loop_free(&a->loop);
 	ts_map_clear(&a->pinned);
 	feed_free(&a->f);

@@ -24,14 +24,6 @@ struct bn_sym {
 	int64_t bf_before;
 };
 
-/* Binance's millisecond times in microseconds; 0 (unreadable) for a time
- * a peer sent out of range, which would overflow. */
-static int64_t
-ms_to_us(int64_t ms)
-{
-	return ms > 0 && ms <= INT64_MAX / 1000 ? ms * 1000 : 0;
-}
-
 static struct bn_sym *
 bs(struct fsym *s)
 {
@@ -278,30 +270,6 @@ bn_book_resync(struct feed *f, struct fsym *s)
 	request_snapshot(f, s);
 }
 
-/* Apply the levels of a depth event or snapshot side. -1 when malformed. */
-static int
-apply_side(struct feed *f, struct fsym *s, const struct ts_jval *arr, enum ts_side side)
-{
-	struct ts_jval lv, px, qty;
-	struct ts_jiter it, it2;
-
-	if (arr->type != TS_J_ARR)
-		return -1;
-	/* arr lies in text ts_json_parse validated: the fast walk */
-	ts_json_iter(&it, arr);
-	while (ts_json_vnext(&it, NULL, &lv)) {
-		struct ts_dec dpx, dqty;
-		if (lv.type != TS_J_ARR)
-			return -1;
-		ts_json_iter(&it2, &lv);
-		if (!ts_json_vnext(&it2, NULL, &px) || !ts_json_vnext(&it2, NULL, &qty) ||
-		    ts_json_dec(&px, &dpx) || ts_json_dec(&qty, &dqty) || dpx.m <= 0 ||
-		    feed_level(f, s, side, dpx, dqty) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* The one-letter members of a stream event (an object in validated text),
  * read in one pass. */
 struct ev {
@@ -373,7 +341,7 @@ depth_of(const struct ev *x, struct depth *e)
 	e->a = x->a;
 	if (!(x->has & HAS('E')) || ts_json_i64(&x->E, &e->ts) < 0)
 		e->ts = 0;
-	e->ts = ms_to_us(e->ts);
+	e->ts = feed_ms_to_us(e->ts);
 	return 0;
 }
 
@@ -439,7 +407,7 @@ on_depth(struct feed *f, struct fsym *s, const struct ts_jval *d, const struct e
 	if (!depth_wanted(f, s, d, &e))
 		return 0;
 	feed_delta_begin(f, s);
-	if (apply_side(f, s, &e.b, TS_BID) < 0 || apply_side(f, s, &e.a, TS_ASK) < 0) {
+	if (feed_levels(f, s, &e.b, TS_BID) < 0 || feed_levels(f, s, &e.a, TS_ASK) < 0) {
 		f->in_delta = 0;
 		feed_book_resync(f, s, "malformed update");
 		return -1;
@@ -578,7 +546,7 @@ fast_depth(struct feed *f, const char *p, size_t n, int64_t rt, int *ret)
 		*ret = -1;
 		return 1;
 	}
-	x.ts = ms_to_us(ms);
+	x.ts = feed_ms_to_us(ms);
 	if (!depth_wanted(f, s, &d, &x))
 		return 1;
 	feed_delta_begin(f, s);
@@ -615,7 +583,7 @@ on_snapshot(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t 
 		}
 	}
 	feed_snap_begin(f, s);
-	if (apply_side(f, s, &bids, TS_BID) < 0 || apply_side(f, s, &asks, TS_ASK) < 0) {
+	if (feed_levels(f, s, &bids, TS_BID) < 0 || feed_levels(f, s, &asks, TS_ASK) < 0) {
 		feed_malformed(f, "depth snapshot", body, n);
 		ts_book_clear(&s->book);
 		request_snapshot(f, s);
@@ -634,7 +602,7 @@ on_snapshot(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t 
 			request_snapshot(f, s);
 			return;
 		}
-		if (apply_side(f, s, &e.b, TS_BID) < 0 || apply_side(f, s, &e.a, TS_ASK) < 0)
+		if (feed_levels(f, s, &e.b, TS_BID) < 0 || feed_levels(f, s, &e.a, TS_ASK) < 0)
 			continue;
 		s->book_id = e.last;
 		if (e.ts)
@@ -702,7 +670,7 @@ on_backfill(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t 
 			feed_malformed(f, "historical trade", t.p, t.n);
 			continue;
 		}
-		tm = ms_to_us(tm);
+		tm = feed_ms_to_us(tm);
 		feed_trade(f, s, id, px, qty, maker ? 's' : 'b', tm ? tm : rt, rt, 1);
 	}
 	if (s->backfilling && s->last_id > before && s->last_id + 1 < b->bf_before &&
@@ -776,7 +744,7 @@ on_trade(struct feed *f, struct fsym *s, const struct ev *x, int agg, int64_t rt
 	if (!(x->has & HAS('T')) || ts_json_i64(&x->T, &t) < 0)
 		t = 0;
 	/* m: the buyer was the maker, so the taker sold */
-	t = ms_to_us(t);
+	t = feed_ms_to_us(t);
 	feed_trade(f, s, id, px, qty, maker ? 's' : 'b', t ? t : rt, rt, 0);
 	return 0;
 }
