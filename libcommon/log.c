@@ -21,7 +21,7 @@ ts_log_init(const char *argv0)
 
 	if (name && *name)
 		snprintf(prog, sizeof prog, "%s", name);
-	if (!env)
+	if (!env || !*env)
 		return;
 	if (!strcmp(env, "error"))
 		level = TS_LOG_ERROR;
@@ -31,6 +31,9 @@ ts_log_init(const char *argv0)
 		level = TS_LOG_INFO;
 	else if (!strcmp(env, "debug"))
 		level = TS_LOG_DEBUG;
+	else
+		ts_warn("unknown TS_LOG level '%s' (not error, warn, info or "
+		    "debug); logging at info", env);
 }
 
 void ts_log_set_level(enum ts_log_level l) { level = l; }

@@ -16,7 +16,8 @@ enum {
 enum ts_log_level { TS_LOG_ERROR, TS_LOG_WARN, TS_LOG_INFO, TS_LOG_DEBUG };
 
 /* Set the program name printed first on every line (argv[0]'s basename) and
- * the level from $TS_LOG (error|warn|info|debug, default info). */
+ * the level from $TS_LOG (error|warn|info|debug, default info; another
+ * value is warned about and means info). */
 void ts_log_init(const char *argv0);
 void ts_log_set_level(enum ts_log_level level);
 enum ts_log_level ts_log_get_level(void);

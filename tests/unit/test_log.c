@@ -47,6 +47,8 @@ static void levels(void)
 	ts_debug("now shown");
 }
 
+static void bad_level(void) { setenv("TS_LOG", "verbose", 1); levels(); }
+
 static void
 test_die_and_codes(void)
 {
@@ -59,6 +61,10 @@ test_die_and_codes(void)
 	unsetenv("TS_LOG");
 	CHECK_INT(capture(levels, out, sizeof out), 0);
 	CHECK_STR(out, "ts-x: shown\nts-x: warning: careful\nts-x: debug: now shown\n");
+	CHECK_INT(capture(bad_level, out, sizeof out), 0);
+	CHECK_STR(out, "ts-x: warning: unknown TS_LOG level 'verbose' (not error, "
+	    "warn, info or debug); logging at info\n"
+	    "ts-x: shown\nts-x: warning: careful\nts-x: debug: now shown\n");
 }
 
 static void usage_msg(void) { ts_log_init("ts-x"); ts_usage_error(NULL, "missing %s", "TOPIC"); }
