@@ -46,6 +46,7 @@ static const char usage[] =
 "  -w, --wait DURATION  test: how long to wait for data (default 3s)\n"
 "      --insecure     allow a tcp bus on a non-loopback address\n"
 "  -h, --help         show this help\n"
+"      --version      show the version\n"
 "\n"
 "Commands: run (the default) evaluates until SIGTERM; add appends a rule;\n"
 "list shows the rules (--json for a machine); rm, enable and disable edit\n"
@@ -471,10 +472,9 @@ cmd_add(struct opts *o, char **w, int n)
 	char *text, *out;
 	size_t ll;
 
-	if (n < 3) {
-		fputs(usage, stderr);
-		return TS_EXIT_USAGE;
-	}
+	if (n < 3)
+		ts_usage_error(NULL, "add needs ID, EXCHANGE:SYMBOL and a CONDITION%s",
+		    n == 0 ? "" : n == 1 ? " (got the ID only)" : " (no CONDITION)");
 	if (alert_rule_from_words(w, n, o->rules, 1, &r, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "rule '%s': %s", w[0], err);
 	text = read_rules_text(o->rules, &len);
@@ -812,6 +812,7 @@ main(int argc, char **argv)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	struct opts o = { 0 };
@@ -834,25 +835,26 @@ main(int argc, char **argv)
 		case 'S': o.state = optarg; break;
 		case 'R':
 			if (ts_duration_parse(optarg, &o.d.retry_base_us) < 0 || o.d.retry_base_us <= 0)
-				ts_die(TS_EXIT_USAGE, "bad --retry-base '%s'", optarg);
+				ts_usage_error(NULL, "bad --retry-base '%s'", optarg);
 			break;
 		case 'A':
 			o.d.max_attempts = (int)strtol(optarg, &end, 10);
 			if (*end || o.d.max_attempts < 1 || o.d.max_attempts > 100)
-				ts_die(TS_EXIT_USAGE, "bad --attempts '%s' (1 to 100)", optarg);
+				ts_usage_error(NULL, "bad --attempts '%s' (1 to 100)", optarg);
 			break;
 		case 'T':
 			if (ts_duration_parse(optarg, &t) < 0 || t < 1000)
-				ts_die(TS_EXIT_USAGE, "bad --timeout '%s'", optarg);
+				ts_usage_error(NULL, "bad --timeout '%s'", optarg);
 			o.d.timeout_ms = (long)(t / 1000);
 			break;
 		case 'w':
 			if (ts_duration_parse(optarg, &o.wait_us) < 0 || o.wait_us <= 0)
-				ts_die(TS_EXIT_USAGE, "bad --wait '%s'", optarg);
+				ts_usage_error(NULL, "bad --wait '%s'", optarg);
 			break;
 		case 'I': o.insecure = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return TS_EXIT_USAGE;
+		case 'V': ts_version(NULL);
+		default: ts_usage_error(NULL, NULL);
 		}
 	}
 	cmd = optind < argc ? argv[optind++] : "run";
@@ -871,10 +873,19 @@ main(int argc, char **argv)
 		return cmd_test(&o, argv[0]);
 	if (!strcmp(cmd, "check") && argc == 1)
 		return cmd_check(argv[0]);
-	if (strcmp(cmd, "run") && strcmp(cmd, "add") && strcmp(cmd, "list") &&
-	    strcmp(cmd, "rm") && strcmp(cmd, "enable") && strcmp(cmd, "disable") &&
-	    strcmp(cmd, "test") && strcmp(cmd, "check"))
-		ts_warn("unknown command '%s'", cmd);
-	fputs(usage, stderr);
-	return TS_EXIT_USAGE;
+	if (!strcmp(cmd, "run"))
+		ts_usage_error(NULL, "unexpected argument '%s'", argv[0]);
+	if (!strcmp(cmd, "list"))
+		ts_usage_error(NULL, "unexpected argument '%s' (list takes only --json)",
+		    argv[strcmp(argv[0], "--json") ? 0 : 1]);
+	if (!strcmp(cmd, "rm") || !strcmp(cmd, "enable") || !strcmp(cmd, "disable") ||
+	    !strcmp(cmd, "test") || !strcmp(cmd, "check")) {
+		const char *what = strcmp(cmd, "check") ? "ID" : "FILE";
+		if (argc == 0)
+			ts_usage_error(NULL, "%s: missing %s", cmd, what);
+		ts_usage_error(NULL, "%s takes one %s: unexpected argument '%s'", cmd, what,
+		    argv[1]);
+	}
+	ts_usage_error(NULL, "unknown command '%s' (run, add, list, rm, enable, disable, "
+	    "test or check)", cmd);
 }

@@ -67,6 +67,7 @@ static const char usage[] =
 "                       second from a pipe)\n"
 "  -v, --verbose        filter mode: count the lines read, skipped and bad\n"
 "  -h, --help           show this help\n"
+"      --version        show the version\n"
 "\n"
 "Exit status: 0 success (stopped by SIGINT/SIGTERM, or end of input);\n"
 "100 usage error, or in filter mode some lines were invalid (the others\n"
@@ -1138,7 +1139,7 @@ parse_tfs(struct app *a, const char *list)
 			if (!strcmp(tok, ts_tf_names[i]))
 				tf = i;
 		if (tf < 0)
-			ts_die(TS_EXIT_USAGE, "bad timeframe '%s' (one of 1s 5s 15s 1m 3m 5m "
+			ts_usage_error(NULL, "bad timeframe '%s' (one of 1s 5s 15s 1m 3m 5m "
 			    "15m 30m 1h 2h 4h 6h 12h 1d 1w)", tok);
 		for (int i = 0; i < a->ntfs; i++)
 			if (a->tfs[i] == tf)
@@ -1147,7 +1148,7 @@ parse_tfs(struct app *a, const char *list)
 			a->tfs[a->ntfs++] = tf;
 	}
 	if (!a->ntfs)
-		ts_die(TS_EXIT_USAGE, "no timeframe in '%s'", list);
+		ts_usage_error(NULL, "no timeframe in '%s'", list);
 }
 
 static void
@@ -1159,14 +1160,14 @@ add_rest(struct app *a, const char *arg)
 	char *url;
 
 	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof ex)
-		ts_die(TS_EXIT_USAGE, "bad --rest '%s': expected EXCHANGE=URL", arg);
+		ts_usage_error(NULL, "bad --rest '%s': expected EXCHANGE=URL", arg);
 	memcpy(ex, arg, (size_t)(eq - arg));
 	ex[eq - arg] = '\0';
 	if (!ts_klines_find(ex))
-		ts_die(TS_EXIT_USAGE, "bad --rest '%s': no REST candle endpoint for '%s'",
+		ts_usage_error(NULL, "bad --rest '%s': no REST candle endpoint for '%s'",
 		    arg, ex);
 	if (strncmp(eq + 1, "http://", 7) && strncmp(eq + 1, "https://", 8))
-		ts_die(TS_EXIT_USAGE, "bad --rest '%s': URL must start with http:// or "
+		ts_usage_error(NULL, "bad --rest '%s': URL must start with http:// or "
 		    "https://", arg);
 	url = ts_xstrdup(eq + 1);
 	n = strlen(url);
@@ -1219,6 +1220,7 @@ main(int argc, char **argv)
 		{ "updates", no_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	struct app a = {
@@ -1243,25 +1245,25 @@ main(int argc, char **argv)
 		case 'n':
 			v = strtol(optarg, &end, 10);
 			if (*end || end == optarg || v < 0 || v > 100000)
-				ts_die(TS_EXIT_USAGE, "bad --history '%s' (0 to 100000)", optarg);
+				ts_usage_error(NULL, "bad --history '%s' (0 to 100000)", optarg);
 			a.hist_n = (size_t)v;
 			break;
 		case 'r':
 			rate = strtod(optarg, &end);
 			if (*end || end == optarg || rate < 0 || rate > 1e6)
-				ts_die(TS_EXIT_USAGE, "bad --rate '%s'", optarg);
+				ts_usage_error(NULL, "bad --rate '%s'", optarg);
 			a.gap_us = rate > 0 ? (int64_t)(1e6 / rate) : 0;
 			rate_given = 1;
 			break;
 		case 'g':
 			if (ts_duration_parse(optarg, &a.grace_us) < 0 || a.grace_us < 0 ||
 			    a.grace_us > 60 * TS_US_PER_SEC)
-				ts_die(TS_EXIT_USAGE, "bad --grace '%s' (0 to 60s)", optarg);
+				ts_usage_error(NULL, "bad --grace '%s' (0 to 60s)", optarg);
 			break;
 		case 'S':
 			if (ts_duration_parse(optarg, &a.store_wait_us) < 0 ||
 			    a.store_wait_us < 0 || a.store_wait_us > 60 * TS_US_PER_SEC)
-				ts_die(TS_EXIT_USAGE, "bad --store-wait '%s' (0 to 60s)", optarg);
+				ts_usage_error(NULL, "bad --store-wait '%s' (0 to 60s)", optarg);
 			break;
 		case OPT_REST: add_rest(&a, optarg); break;
 		case OPT_INSECURE: insecure = 1; break;
@@ -1271,7 +1273,8 @@ main(int argc, char **argv)
 		case 'u': a.updates = 1; break;
 		case 'v': a.verbose = 1; break;
 		case 'h': fputs(usage, stdout); free_all(&a); return 0;
-		default: fputs(usage, stderr); return TS_EXIT_USAGE;
+		case 'V': ts_version(NULL);
+		default: ts_usage_error(NULL, NULL);
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -1286,7 +1289,7 @@ main(int argc, char **argv)
 				ts_die_errno(TS_EXIT_USAGE, "cannot open '%s'", name);
 		}
 		if (optind < argc)
-			ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+			ts_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
 		parse_tfs(&a, tfs ? tfs : "1m");
 		a.hist_n = 0;
 		/* a file is read as fast as it goes: every update, the same
@@ -1307,9 +1310,9 @@ main(int argc, char **argv)
 	}
 
 	if (tfs || a.with_topic || a.updates || a.verbose)
-		ts_die(TS_EXIT_USAGE, "-t, -T, -u and -v belong to --stdin");
+		ts_usage_error(NULL, "-t, -T, -u and -v belong to --stdin");
 	if (optind < argc)
-		ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+		ts_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
 	if (ts_bus_resolve(bus, &a.ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
 	if (!ts_bus_is_safe(&a.ep) && !insecure)

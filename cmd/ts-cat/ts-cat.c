@@ -16,7 +16,8 @@
 #include "topic.h"
 
 static const char usage[] =
-"usage: ts-cat [-B ENDPOINT] [-n COUNT] [-w SECONDS] [-T] [-q] TOPIC...\n"
+"usage: ts-cat [-B ENDPOINT] [-n COUNT] [-w SECONDS] [-T] [-q] [--insecure]\n"
+"              TOPIC...\n"
 "\n"
 "Print each message of the TOPICs as one compact JSON object per line.\n"
 "A TOPIC ending in '/' is a wildcard (\"trades/\", \"book/coinbase/\");\n"
@@ -31,6 +32,7 @@ static const char usage[] =
 "      --insecure   allow a tcp bus on a non-loopback address without\n"
 "                   CURVE keys (unencrypted)\n"
 "  -h, --help       show this help\n"
+"      --version    show the version\n"
 "\n"
 "Exit status: 0 on COUNT messages, at the end of SECONDS, on SIGINT or\n"
 "SIGTERM, or when the reader of stdout goes away; 100 usage error;\n"
@@ -190,6 +192,7 @@ main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	struct cat c = { .gap_rl = TS_RATELIMIT_INIT(1, 10) };
@@ -208,28 +211,27 @@ main(int argc, char **argv)
 		case 'n':
 			c.count = strtol(optarg, &end, 10);
 			if (*end || c.count <= 0)
-				ts_die(TS_EXIT_USAGE, "bad --count '%s'", optarg);
+				ts_usage_error(NULL, "bad --count '%s'", optarg);
 			break;
 		case 'w':
 			if (ts_duration_parse(optarg, &wait_us) < 0 || wait_us <= 0)
-				ts_die(TS_EXIT_USAGE, "bad --wait '%s'", optarg);
+				ts_usage_error(NULL, "bad --wait '%s'", optarg);
 			break;
 		case 'T': c.with_topic = 1; break;
 		case 'q': c.quiet = 1; break;
 		case 'I': insecure = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return TS_EXIT_USAGE;
+		case 'V': ts_version(NULL);
+		default: ts_usage_error(NULL, NULL);
 		}
 	}
-	if (optind >= argc) {
-		fputs(usage, stderr);
-		return TS_EXIT_USAGE;
-	}
+	if (optind >= argc)
+		ts_usage_error(NULL, "missing TOPIC");
 	c.topics = argv + optind;
 	c.ntopics = argc - optind;
 	for (int i = 0; i < c.ntopics; i++)
 		if (ts_topic_valid_sub(c.topics[i], &why) < 0)
-			ts_die(TS_EXIT_USAGE, "bad topic '%s': %s", c.topics[i], why);
+			ts_usage_error(NULL, "bad topic '%s': %s", c.topics[i], why);
 	if (ts_bus_resolve(bus, &ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
 	if (!ts_bus_is_safe(&ep) && !insecure)

@@ -26,7 +26,7 @@
 
 static const char usage[] =
 "usage: ts-feed [-B ENDPOINT] [--stdout] [--url WSBASE] [--rest RESTBASE]\n"
-"               [--channels LIST] [--watchdog SECONDS] [--stats]\n"
+"               [--channels LIST] [--watchdog SECONDS] [--stats] [--insecure]\n"
 "               [-o NAME=VALUE]... EXCHANGE [SYMBOL...]\n"
 "\n"
 "Connect to EXCHANGE's websocket and REST APIs and publish normalized\n"
@@ -54,6 +54,7 @@ static const char usage[] =
 "                     latency percentiles on stderr at exit\n"
 "      --insecure     allow a tcp bus on a non-loopback address\n"
 "  -h, --help         show this help\n"
+"      --version      show the version\n"
 "\n"
 "Exchanges: coinbase, binance, bybit, kraken.\n"
 "\n"
@@ -986,6 +987,7 @@ main(int argc, char **argv)
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "option", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	struct feed_ops ops = { &A, emit, ws_send, rest_get, reconnect };
@@ -1006,7 +1008,7 @@ main(int argc, char **argv)
 		case 'R': rest = optarg; break;
 		case 'W':
 			if (ts_duration_parse(optarg, &watchdog) < 0 || watchdog <= 0)
-				ts_die(TS_EXIT_USAGE, "bad --watchdog '%s'", optarg);
+				ts_usage_error(NULL, "bad --watchdog '%s'", optarg);
 			break;
 		case 's': a->stats = 1; break;
 		case 'C':
@@ -1017,19 +1019,18 @@ main(int argc, char **argv)
 			else if (!strcmp(optarg, "trades,book") || !strcmp(optarg, "book,trades"))
 				chans = CH_TRADES | CH_BOOK;
 			else
-				ts_die(TS_EXIT_USAGE, "bad --channels '%s': expected trades, book or "
+				ts_usage_error(NULL, "bad --channels '%s': expected trades, book or "
 				    "trades,book", optarg);
 			break;
 		case 'I': insecure = 1; break;
 		case 'o': options[noptions++] = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return TS_EXIT_USAGE;
+		case 'V': ts_version(NULL);
+		default: ts_usage_error(NULL, NULL);
 		}
 	}
-	if (optind >= argc) {
-		fputs(usage, stderr);
-		return TS_EXIT_USAGE;
-	}
+	if (optind >= argc)
+		ts_usage_error(NULL, "missing EXCHANGE");
 	if (!(a->ex = ex_find(argv[optind]))) {
 		char list[256] = "";
 		for (const struct ex_adapter *e = ex_first(); e; e = e->next)
@@ -1039,10 +1040,10 @@ main(int argc, char **argv)
 	}
 	optind++;
 	if (parse_base(url ? url : a->ex->ws_base, "ws", "wss", &a->ws) < 0)
-		ts_die(TS_EXIT_USAGE, "bad --url '%s': expected ws://HOST[:PORT] or wss://HOST[:PORT]",
+		ts_usage_error(NULL, "bad --url '%s': expected ws://HOST[:PORT] or wss://HOST[:PORT]",
 		    url);
 	if (parse_base(rest ? rest : a->ex->rest_base, "http", "https", &a->rest) < 0)
-		ts_die(TS_EXIT_USAGE, "bad --rest '%s': expected http://HOST[:PORT] or "
+		ts_usage_error(NULL, "bad --rest '%s': expected http://HOST[:PORT] or "
 		    "https://HOST[:PORT]", rest);
 	for (int i = optind; i < argc; i++)
 		if (!ts_sym_valid(argv[i]))

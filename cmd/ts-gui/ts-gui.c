@@ -19,7 +19,7 @@
 static const char usage[] =
 "usage: ts-gui [-B ENDPOINT] [--layout FILE] [--no-save] [--size WxH]\n"
 "              [--screenshot FILE [--after SECONDS]] [--dump-state FILE]\n"
-"              [--commands FILE] [--max-fps N] [--insecure]\n"
+"              [--max-fps N] [--commands FILE] [--insecure]\n"
 "\n"
 "The TradeSuite workstation: candlestick charts, order books, DOM ladders,\n"
 "trade tapes and alerts for any market on the bus, in panels that dock in\n"
@@ -44,6 +44,7 @@ static const char usage[] =
 "      --max-fps N      redraw each view at most N times a second (default 30)\n"
 "      --insecure       allow a tcp bus on a non-loopback address\n"
 "  -h, --help           show this help\n"
+"      --version        show the version\n"
 "\n"
 "Shortcuts: Ctrl+N chart, Ctrl+B order book, Ctrl+D DOM, Ctrl+T trade tape,\n"
 "Ctrl+Shift+A alerts, Ctrl+S save layout, Ctrl+Shift+R reset layout,\n"
@@ -867,7 +868,7 @@ parse_size(const char *s)
 
 	if (sscanf(s, "%d%c%d", &w, &x, &h) != 3 || (x != 'x' && x != 'X') || w < 200 ||
 	    h < 150 || w > 16384 || h > 16384)
-		ts_die(TS_EXIT_USAGE, "bad --size '%s': want WIDTHxHEIGHT", s);
+		ts_usage_error(NULL, "bad --size '%s': want WIDTHxHEIGHT", s);
 	G.width = w;
 	G.height = h;
 }
@@ -887,6 +888,7 @@ main(int argc, char **argv)
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "max-fps", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	struct ts_bus_ep ep;
@@ -906,7 +908,7 @@ main(int argc, char **argv)
 		case 'a':
 			opt.after = strtod(optarg, &end);
 			if (*end || !(opt.after >= 0) || opt.after > 86400)
-				ts_die(TS_EXIT_USAGE, "bad --after '%s': want seconds", optarg);
+				ts_usage_error(NULL, "bad --after '%s': want seconds", optarg);
 			break;
 		case 'd': opt.dump = optarg; break;
 		case 'c': opt.commands = optarg; break;
@@ -914,20 +916,19 @@ main(int argc, char **argv)
 		case 'F': {
 			long fps = strtol(optarg, &end, 10);
 			if (*end || fps < 1 || fps > 1000)
-				ts_die(TS_EXIT_USAGE, "bad --max-fps '%s': want 1 to 1000", optarg);
+				ts_usage_error(NULL, "bad --max-fps '%s': want 1 to 1000", optarg);
 			G.min_frame_us = 1000000 / fps;
 			break;
 		}
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return TS_EXIT_USAGE;
+		case 'V': ts_version(NULL);
+		default: ts_usage_error(NULL, NULL);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "ts-gui: unexpected argument '%s'\n%s", argv[optind], usage);
-		return TS_EXIT_USAGE;
-	}
+	if (optind < argc)
+		ts_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
 	if (opt.dump && !opt.shot)
-		ts_die(TS_EXIT_USAGE, "--dump-state needs --screenshot (or use the 'dump' command)");
+		ts_usage_error(NULL, "--dump-state needs --screenshot (or use the 'dump' command)");
 	if (ts_bus_resolve(opt.bus, &ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
 	if (!ts_bus_is_safe(&ep) && !opt.insecure)

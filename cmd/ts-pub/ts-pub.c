@@ -36,6 +36,7 @@ static const char usage[] =
 "      --insecure   allow a tcp bus on a non-loopback address without\n"
 "                   CURVE keys (unencrypted)\n"
 "  -h, --help       show this help\n"
+"      --version    show the version\n"
 "\n"
 "Exit status: 0 every line published, 100 usage error or some lines were\n"
 "invalid (the valid ones were published), 111 system error.\n";
@@ -141,6 +142,7 @@ main(int argc, char **argv)
 		{ "topics", no_argument, NULL, 'T' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *bus = NULL, *topic = NULL, *file = NULL, *why;
@@ -164,32 +166,31 @@ main(int argc, char **argv)
 		case 'B': bus = optarg; break;
 		case 'w':
 			if (ts_duration_parse(optarg, &wait_us) < 0)
-				ts_die(TS_EXIT_USAGE, "bad --wait '%s'", optarg);
+				ts_usage_error(NULL, "bad --wait '%s'", optarg);
 			break;
 		case 'r':
 			rate = strtod(optarg, NULL);
 			if (rate <= 0)
-				ts_die(TS_EXIT_USAGE, "bad --rate '%s'", optarg);
+				ts_usage_error(NULL, "bad --rate '%s'", optarg);
 			break;
 		case 'T': topics = 1; break;
 		case 'I': insecure = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return TS_EXIT_USAGE;
+		case 'V': ts_version(NULL);
+		default: ts_usage_error(NULL, NULL);
 		}
 	}
 	if (!topics) {
-		if (optind >= argc) {
-			fputs(usage, stderr);
-			return TS_EXIT_USAGE;
-		}
+		if (optind >= argc)
+			ts_usage_error(NULL, "missing TOPIC (or -T for TOPIC<tab>JSON lines)");
 		topic = argv[optind++];
 		if (ts_topic_parse(topic, NULL, &why) < 0)
-			ts_die(TS_EXIT_USAGE, "bad topic '%s': %s", topic, why);
+			ts_usage_error(NULL, "bad topic '%s': %s", topic, why);
 	}
 	if (optind < argc)
 		file = argv[optind++];
 	if (optind < argc)
-		ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+		ts_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
 	if (file && strcmp(file, "-") && !(in = fopen(file, "r")))
 		ts_die_errno(TS_EXIT_USAGE, "cannot open '%s'", file);
 	if (ts_bus_resolve(bus, &ep, err, sizeof err) < 0)

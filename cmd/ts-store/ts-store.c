@@ -72,6 +72,7 @@ static const char usage[] =
 "  -q, --quiet            import: no progress bar\n"
 "      --insecure         allow a tcp bus on a non-loopback address\n"
 "  -h, --help             show this help\n"
+"      --version          show the version\n"
 "\n"
 "Exit status: 0 success; 100 usage error, bad config, or bad input lines\n"
 "(import: the good ones were stored); 111 system error (database, bus).\n";
@@ -148,6 +149,7 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "insecure", no_argument, NULL, O_INSECURE },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ 0, 0, 0, 0 },
 };
 
@@ -160,7 +162,7 @@ num_arg(const char *name, const char *v, long lo, long hi)
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || *end || end == v || n < lo || n > hi)
-		ts_die(TS_EXIT_USAGE, "bad --%s '%s': expected a number from %ld to %ld", name, v,
+		ts_usage_error(NULL, "bad --%s '%s': expected a number from %ld to %ld", name, v,
 		    lo, hi);
 	return n;
 }
@@ -171,7 +173,7 @@ dur_arg(const char *name, const char *v)
 	int64_t us;
 
 	if (ts_duration_parse(v, &us) < 0 || us <= 0)
-		ts_die(TS_EXIT_USAGE, "bad --%s '%s': expected a duration such as 100ms or 5s",
+		ts_usage_error(NULL, "bad --%s '%s': expected a duration such as 100ms or 5s",
 		    name, v);
 	return us;
 }
@@ -194,21 +196,21 @@ set_opt(struct opts *o, int c, const char *name, const char *v)
 		else if (!strcmp(v, "csv"))
 			o->fmt = STORE_CSV;
 		else
-			ts_die(TS_EXIT_USAGE, "bad --format '%s': expected json or csv", v);
+			ts_usage_error(NULL, "bad --format '%s': expected json or csv", v);
 		break;
 	case O_BATCH: o->batch = num_arg(name, v, 1, 1000000); break;
 	case O_FLUSH: o->flush_us = dur_arg(name, v); break;
 	case O_BOOK_HZ:
 		o->book_hz = strtod(v, NULL);
 		if (!(o->book_hz > 0 && o->book_hz <= 1000))
-			ts_die(TS_EXIT_USAGE, "bad --%s '%s': expected 0 < HZ <= 1000", name, v);
+			ts_usage_error(NULL, "bad --%s '%s': expected 0 < HZ <= 1000", name, v);
 		break;
 	case O_BOOK_BINS: o->book.nbins = (int)num_arg(name, v, 1, 1000); break;
 	case O_BOOK_BPS: o->book.bin_bps = (int)num_arg(name, v, 1, 10000); break;
 	case O_BOOK_LEVELS: o->book.levels = (int)num_arg(name, v, 0, 1000); break;
 	case O_RETAIN:
 		if (store_retention_set(&o->ret, v) < 0)
-			ts_die(TS_EXIT_USAGE, "bad --retain '%s': expected KIND=AGE or KIND=forever "
+			ts_usage_error(NULL, "bad --retain '%s': expected KIND=AGE or KIND=forever "
 			    "(KIND: trades, candles, book, book-thin, book-thin-every)", v);
 		break;
 	case O_INFLUX: o->ix.url = v; o->have_influx = 1; break;
@@ -274,7 +276,7 @@ load_config(struct opts *o, const char *path, int must_exist)
 		for (lo = long_opts; lo->name; lo++)
 			if (!strcmp(lo->name, *k))
 				break;
-		if (!lo->name || lo->val == 'c' || lo->val == 'h')
+		if (!lo->name || lo->val == 'c' || lo->val == 'h' || lo->val == 'V')
 			ts_die(TS_EXIT_USAGE, "%s: unknown key '%s' in [store]", path, *k);
 		if (lo->has_arg == no_argument) {
 			if (strcmp(v, "true") && strcmp(v, "1")) {
@@ -329,10 +331,10 @@ parse_opts(struct opts *o, int argc, char **argv)
 			fputs(usage, stdout);
 			exit(0);
 		}
-		if (c == '?') {
-			fputs(usage, stderr);
-			exit(TS_EXIT_USAGE);
-		}
+		if (c == 'V')
+			ts_version(NULL);
+		if (c == '?')
+			ts_usage_error(NULL, NULL);
 		for (const struct option *lo = long_opts; lo->name; lo++)
 			if (lo->val == c)
 				name = lo->name;
@@ -855,10 +857,10 @@ range(const struct opts *o, int64_t *since, int64_t *until)
 	*since = 0;
 	*until = INT64_MAX;
 	if (o->since && store_parse_time(o->since, now, since) < 0)
-		ts_die(TS_EXIT_USAGE, "bad --since '%s': expected RFC 3339, now, -DURATION or "
+		ts_usage_error(NULL, "bad --since '%s': expected RFC 3339, now, -DURATION or "
 		    "microseconds", o->since);
 	if (o->until && store_parse_time(o->until, now, until) < 0)
-		ts_die(TS_EXIT_USAGE, "bad --until '%s': expected RFC 3339, now, -DURATION or "
+		ts_usage_error(NULL, "bad --until '%s': expected RFC 3339, now, -DURATION or "
 		    "microseconds", o->until);
 }
 
@@ -871,11 +873,11 @@ cmd_query(struct opts *o, int argc, char **argv)
 	long n;
 
 	if (optind + 1 != argc)
-		ts_die(TS_EXIT_USAGE, "query needs exactly one TOPIC (trades/EX/SYM, "
+		ts_usage_error(NULL, "query needs exactly one TOPIC (trades/EX/SYM, "
 		    "candles/EX/SYM/TF or book/EX/SYM)");
 	range(o, &since, &until);
 	if (ts_topic_parse(argv[optind], NULL, NULL) < 0)
-		ts_die(TS_EXIT_USAGE, "bad topic '%s'", argv[optind]);
+		ts_usage_error(NULL, "bad topic '%s'", argv[optind]);
 	signal(SIGPIPE, SIG_IGN);
 	ts_stdout_buffered();
 	open_db(&s, o, 1);
@@ -898,7 +900,7 @@ cmd_stats(struct opts *o, int argc, char **argv, int gaps)
 
 	(void)argv;
 	if (optind != argc)
-		ts_die(TS_EXIT_USAGE, "%s takes no arguments", gaps ? "gaps" : "stats");
+		ts_usage_error(NULL, "%s takes no arguments", gaps ? "gaps" : "stats");
 	open_db(&s, o, 1);
 	r = gaps ? store_print_gaps(&s, stdout) : store_print_stats(&s, stdout);
 	store_close(&s);
@@ -915,7 +917,7 @@ cmd_prune(struct opts *o, int argc, char **argv)
 
 	(void)argv;
 	if (optind != argc)
-		ts_die(TS_EXIT_USAGE, "prune takes no arguments");
+		ts_usage_error(NULL, "prune takes no arguments");
 	open_db(&s, o, 0);
 	if (store_prune(&s, &o->ret, ts_now_us(), &n) < 0)
 		ts_die(TS_EXIT_TEMP, "cannot prune '%s'", s.path);
@@ -956,7 +958,7 @@ cmd_import(struct opts *o, int argc, char **argv)
 	int bar;
 
 	if (optind + 1 != argc)
-		ts_die(TS_EXIT_USAGE, "import needs one FILE (- for stdin)");
+		ts_usage_error(NULL, "import needs one FILE (- for stdin)");
 	file = argv[optind];
 	if (strcmp(file, "-") && !(in = fopen(file, "r")))
 		ts_die_errno(TS_EXIT_USAGE, "cannot open '%s'", file);
@@ -964,7 +966,7 @@ cmd_import(struct opts *o, int argc, char **argv)
 		total = sb.st_size;
 	bar = !o->quiet && isatty(2);
 	if (o->no_db && !o->have_influx)
-		ts_die(TS_EXIT_USAGE, "--no-db needs --influx");
+		ts_usage_error(NULL, "--no-db needs --influx");
 	if (o->have_influx) {
 		char err[PATH_MAX + 200];
 		if (!(ix = influx_new(&o->ix, err, sizeof err)))
@@ -1109,7 +1111,7 @@ cmd_history(struct opts *o, int argc, char **argv)
 	int zero = 0, r;
 
 	if (optind + 1 != argc)
-		ts_die(TS_EXIT_USAGE, "history needs one TOPIC");
+		ts_usage_error(NULL, "history needs one TOPIC");
 	range(o, &since, &until);
 	resolve_bus(o, &ep);
 	if (store_history_endpoint(&ep, hist, sizeof hist) < 0)
@@ -1164,9 +1166,10 @@ main(int argc, char **argv)
 		return 0;
 	} else {
 		cmd = argv[1];
+		argv[1] = argv[0]; /* what getopt names in its messages */
 		argc--, argv++;
 	}
-	/* options follow the command: argv[0] stands for the command */
+	/* options follow the command, which argv[0] now stands for */
 	parse_opts(&o, argc, argv);
 	if (!strcmp(cmd, "collect"))
 		r = cmd_collect(&o, argc, argv);
@@ -1183,7 +1186,7 @@ main(int argc, char **argv)
 	else if (!strcmp(cmd, "history"))
 		r = cmd_history(&o, argc, argv);
 	else
-		ts_die(TS_EXIT_USAGE, "unknown command '%s' (collect, query, import, stats, gaps, "
+		ts_usage_error(NULL, "unknown command '%s' (collect, query, import, stats, gaps, "
 		    "prune, history)", cmd);
 	opts_free(&o);
 	return r;

@@ -210,8 +210,7 @@ sup_ctl_client(const struct ts_bus_ep *ep, const char *req, int json)
 		    ts_json_get(&root, "ok", &ok) == 0 && ts_json_bool(&ok, &okv) == 0 && !okv) {
 			char e[256] = "?";
 			ts_json_get_str(&root, "error", e, sizeof e);
-			ts_warn("%s", e);
-			rc = TS_EXIT_USAGE;
+			ts_usage_error(NULL, "%s", e);
 		} else if (!strcmp(req, "status")) {
 			if (json)
 				printf("%.*s\n", (int)n, d);

@@ -571,6 +571,26 @@ find(struct sup *s, const char *name)
 	return NULL;
 }
 
+/* "no service 'NAME'" and the names status shows, for a stop or restart
+ * of a name that is none of them. */
+static void
+no_service(const struct sup *s, const char *name, char *err, size_t n)
+{
+	size_t len;
+	int any = 0;
+
+	snprintf(err, n, "no service '%s' (known:", name);
+	for (int i = 0; i < SUP_MAX_PROCS; i++) {
+		if (!s->proc[i].used)
+			continue;
+		len = strlen(err);
+		snprintf(err + len, n - len, "%s %s", any ? "," : "", s->proc[i].name);
+		any = 1;
+	}
+	len = strlen(err);
+	snprintf(err + len, n - len, "%s)", any ? "" : " none");
+}
+
 /* The instance of service `svc` for these bindings, made when absent (a
  * slot of a stopped instance nobody wants is reused when the table is full). */
 static struct sup_proc *
@@ -721,7 +741,7 @@ sup_cmd_stop(struct sup *s, const char *name, char *err, size_t n)
 	struct sup_proc *p = find(s, name);
 
 	if (!p) {
-		snprintf(err, n, "no service '%s' (see 'ts-supervisor status')", name);
+		no_service(s, name, err, n);
 		return -1;
 	}
 	p->user_stopped = 1;
@@ -741,7 +761,7 @@ sup_cmd_restart(struct sup *s, const char *name, char *err, size_t n)
 	struct sup_proc *p = find(s, name);
 
 	if (!p) {
-		snprintf(err, n, "no service '%s' (see 'ts-supervisor status')", name);
+		no_service(s, name, err, n);
 		return -1;
 	}
 	p->user_stopped = 0;

@@ -21,7 +21,8 @@
 #include "tm.h"
 
 static const char usage[] =
-"usage: ts-supervisor [-B ENDPOINT] [-c FILE] [--demo] [--insecure] [--ready-fd FD] [-v]\n"
+"usage: ts-supervisor [-B ENDPOINT] [-c FILE] [--demo] [--demo-port N] [--insecure]\n"
+"                     [--ready-fd FD] [-v]\n"
 "       ts-supervisor [-B ENDPOINT] status [--json]\n"
 "       ts-supervisor [-B ENDPOINT] stop|restart NAME\n"
 "       ts-supervisor [-c FILE] [--demo] --check\n"
@@ -49,6 +50,7 @@ static const char usage[] =
 "      --check     read the configuration, print the service table, exit\n"
 "  -v, --verbose   log every subscription and unsubscription\n"
 "  -h, --help      show this help\n"
+"      --version   show the version\n"
 "\n"
 "Commands (sent to the running supervisor on its control socket):\n"
 "  status [--json]  print the process table\n"
@@ -384,6 +386,7 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	struct proxy *p = &proxy;
@@ -404,7 +407,7 @@ main(int argc, char **argv)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*end || end == optarg || v < 0 || v > 65535)
-				ts_die(TS_EXIT_USAGE, "bad --demo-port '%s'", optarg);
+				ts_usage_error(NULL, "bad --demo-port '%s'", optarg);
 			demo_port = (int)v;
 			break;
 		}
@@ -412,13 +415,14 @@ main(int argc, char **argv)
 		case 'R':
 			ready_fd = atoi(optarg);
 			if (ready_fd < 0 || fcntl(ready_fd, F_GETFD) < 0)
-				ts_die(TS_EXIT_USAGE, "--ready-fd: '%s' is not an open fd", optarg);
+				ts_usage_error(NULL, "bad --ready-fd '%s': not an open fd", optarg);
 			break;
 		case 'C': check = 1; break;
 		case 'j': json = 1; break;
 		case 'v': p->verbose = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return TS_EXIT_USAGE;
+		case 'V': ts_version(NULL);
+		default: ts_usage_error(NULL, NULL);
 		}
 	}
 	if (optind < argc) {
@@ -426,7 +430,7 @@ main(int argc, char **argv)
 		if (!strcmp(cmd, "keygen")) {
 			const char *dir = optind < argc ? argv[optind++] : ts_bus_keydir();
 			if (optind < argc)
-				ts_die(TS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+				ts_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
 			if (ts_bus_keygen(dir, err, sizeof err) < 0)
 				ts_die(TS_EXIT_USAGE, "%s", err);
 			ts_info("wrote '%s/server.key' (secret) and '%s/server.pub'", dir, dir);
@@ -435,25 +439,21 @@ main(int argc, char **argv)
 		if (!strcmp(cmd, "status")) {
 			snprintf(req, sizeof req, "status");
 		} else if (!strcmp(cmd, "stop") || !strcmp(cmd, "restart")) {
-			if (optind >= argc) {
-				fprintf(stderr, "ts-supervisor: %s needs a service NAME\n%s", cmd, usage);
-				return TS_EXIT_USAGE;
-			}
+			if (optind >= argc)
+				ts_usage_error(NULL, "%s: missing service NAME (see 'ts-supervisor "
+				    "status')", cmd);
 			if (strlen(argv[optind]) >= SUP_NAME_MAX)
-				ts_die(TS_EXIT_USAGE, "no service '%s'", argv[optind]);
+				ts_usage_error(NULL, "no service '%s'", argv[optind]);
 			snprintf(req, sizeof req, "%s %s", cmd, argv[optind++]);
 		} else {
-			fprintf(stderr, "ts-supervisor: unknown command '%s'\n%s", cmd, usage);
-			return TS_EXIT_USAGE;
+			ts_usage_error(NULL, "unknown command '%s' (status, stop, restart or "
+			    "keygen)", cmd);
 		}
-		if (optind < argc) {
-			fprintf(stderr, "ts-supervisor: unexpected argument '%s'\n%s",
-			    argv[optind], usage);
-			return TS_EXIT_USAGE;
-		}
+		if (optind < argc)
+			ts_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
 	}
 	if (json && (!cmd || strcmp(cmd, "status")))
-		ts_die(TS_EXIT_USAGE, "--json goes with 'status'");
+		ts_usage_error(NULL, "--json goes with 'status'");
 	if (ts_bus_resolve(bus, &p->ep, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "%s", err);
 	if (cmd)

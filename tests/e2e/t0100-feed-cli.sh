@@ -8,7 +8,8 @@ test_expect_success '--help prints the usage and exits 0' '
 '
 
 test_expect_success 'no exchange is a usage error' '
-	expect_code 100 ts-feed && grep -q usage err
+	expect_code 100 ts-feed && grep -q "missing EXCHANGE" err &&
+	grep -q "^see .ts-feed --help.$" err
 '
 
 test_expect_success 'an unknown exchange exits 100 and names it' '

@@ -102,7 +102,10 @@ test_expect_success 'stop NAME stops a wanted service until it is subscribed ane
 
 test_expect_success 'commands: bad names and usage are errors with the right codes' '
 	{ ts-supervisor stop nosuch 2>err; rc=$?; } && test $rc -eq 100 &&
-	grep "no service .nosuch." err &&
+	grep "^ts-supervisor: no service .nosuch. (known: .*prod-y" err &&
+	grep -x "see .ts-supervisor --help." err && test $(wc -l <err) -eq 2 &&
+	{ ts-supervisor restart nosuch 2>err; rc=$?; } && test $rc -eq 100 &&
+	grep "^ts-supervisor: no service .nosuch." err && ! grep warning err &&
 	{ ts-supervisor frobnicate 2>err; rc=$?; } && test $rc -eq 100 &&
 	grep "unknown command .frobnicate." err &&
 	{ ts-supervisor -B "$TMP/nobus" status 2>err; rc=$?; } && test $rc -eq 111 &&
