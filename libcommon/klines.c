@@ -269,7 +269,117 @@ static const struct ts_klines_ex kraken = {
 	.parse = kraken_parse,
 };
 
-const struct ts_klines_ex *const ts_klines_table[] = { &coinbase, &binance, &kraken, NULL };
+/* ---- Bybit v5, spot and linear ---- */
+
+/* The category and Bybit's name of a canonical symbol: BTC-USDT is spot
+ * BTCUSDT, BTC-USDT-PERP linear BTCUSDT, BTC-USDT-260814 linear
+ * BTCUSDT-14AUG26. 0 when it does not fit. */
+static size_t
+bybit_symbol(char *buf, size_t n, const char **cat, const char *sym)
+{
+	static const char months[] = "JANFEBMARAPRMAYJUNJULAUGSEPOCTNOVDEC";
+	const char *d1 = strchr(sym, '-'), *d2 = d1 ? strchr(d1 + 1, '-') : NULL;
+	size_t qn = d2 ? (size_t)(d2 - d1 - 1) : d1 ? strlen(d1 + 1) : 0;
+	int r;
+
+	if (!d1)
+		return 0;
+	*cat = d2 ? "linear" : "spot";
+	if (d2 && strcmp(d2 + 1, "PERP")) {
+		const char *t = d2 + 1;
+		int mon;
+		if (strlen(t) != 6 || strspn(t, "0123456789") != 6)
+			return 0;
+		mon = (t[2] - '0') * 10 + (t[3] - '0');
+		if (mon < 1 || mon > 12)
+			return 0;
+		r = snprintf(buf, n, "%.*s%.*s-%.2s%.3s%.2s", (int)(d1 - sym), sym, (int)qn,
+		    d1 + 1, t + 4, months + 3 * (mon - 1), t);
+	} else {
+		r = snprintf(buf, n, "%.*s%.*s", (int)(d1 - sym), sym, (int)qn, d1 + 1);
+	}
+	return r > 0 && (size_t)r < n ? (size_t)r : 0;
+}
+
+static size_t
+bybit_url(char *buf, size_t n, const char *base, const char *sym,
+    const char *tfname, int64_t start_us, int64_t end_us, size_t limit)
+{
+	char native[64];
+	const char *cat;
+	int r;
+
+	if (!bybit_symbol(native, sizeof native, &cat, sym))
+		return 0;
+	/* start and end are inclusive milliseconds */
+	r = snprintf(buf, n, "%s/v5/market/kline?category=%s&symbol=%s&interval=%s"
+	    "&start=%" PRId64 "&end=%" PRId64 "&limit=%zu",
+	    base, cat, native, tfname, start_us / 1000, end_us / 1000 - 1, limit);
+	return r > 0 && (size_t)r < n ? (size_t)r : 0;
+}
+
+/* {"retCode":0,"retMsg":"OK","result":{"category":"spot","symbol":"BTCUSDT",
+ * "list":[["1670608800000","17071","17073","17027","17055.5","268611",
+ * "15.74462667"],…]}}, newest first: start, open, high, low, close, volume
+ * (base coin), turnover. */
+static int
+bybit_parse(const char *body, size_t len, struct ts_candle **out,
+    size_t *n, size_t *cap, char *err, size_t errlen)
+{
+	struct ts_jval root, res, list, row, f[7];
+	struct ts_jiter it, jt;
+	int64_t code;
+
+	if (ts_json_parse(body, len, &root, NULL) < 0)
+		return fail(err, errlen, "%s", "reply is not JSON");
+	if (ts_json_get_i64(&root, "retCode", &code) < 0)
+		return fail(err, errlen, "%s", "reply has no \"retCode\"");
+	if (code != 0) {
+		char msg[160] = "(no retMsg)";
+		ts_json_get_str(&root, "retMsg", msg, sizeof msg);
+		return fail(err, errlen, "%s", msg);
+	}
+	if (ts_json_get(&root, "result", &res) < 0 || ts_json_get(&res, "list", &list) < 0 ||
+	    list.type != TS_J_ARR)
+		return fail(err, errlen, "%s", "reply has no \"result\".\"list\" array");
+	ts_json_iter(&it, &list);
+	while (ts_json_next(&it, NULL, &row)) {
+		struct ts_candle c = { 0 };
+		int64_t open_ms;
+		size_t k = 0;
+
+		if (row.type != TS_J_ARR)
+			return fail(err, errlen, "%s", "kline is not an array");
+		ts_json_iter(&jt, &row);
+		while (k < 7 && ts_json_next(&jt, NULL, &f[k]))
+			k++;
+		if (k < 6)
+			return fail(err, errlen, "%s", "kline with fewer than 6 fields");
+		if (ts_json_i64(&f[0], &open_ms) < 0 || open_ms < 0 ||
+		    ts_json_dec(&f[1], &c.o) < 0 || ts_json_dec(&f[2], &c.h) < 0 ||
+		    ts_json_dec(&f[3], &c.l) < 0 || ts_json_dec(&f[4], &c.c) < 0 ||
+		    ts_json_dec(&f[5], &c.v) < 0)
+			return fail(err, errlen, "%s", "kline with a bad field");
+		c.t = open_ms * 1000;
+		/* Bybit reports neither taker-buy volume nor trade counts */
+		c.flags = TS_CANDLE_NO_BV | TS_CANDLE_NO_N;
+		*append(out, n, cap) = c;
+	}
+	return 0;
+}
+
+static const struct ts_klines_ex bybit = {
+	.name = "bybit",
+	.base = "https://api.bybit.com",
+	.max_per_req = 1000,
+	.tf = { NULL, NULL, NULL, "1", "3", "5", "15", "30", "60", "120",
+		"240", "360", "720", "D", "W" },
+	.url = bybit_url,
+	.parse = bybit_parse,
+};
+
+const struct ts_klines_ex *const ts_klines_table[] = { &coinbase, &binance, &kraken, &bybit,
+	NULL };
 
 const struct ts_klines_ex *
 ts_klines_find(const char *name)

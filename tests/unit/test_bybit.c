@@ -7,6 +7,7 @@
 #include "../../cmd/ts-feed/ex.h"
 #include "book.h"
 #include "json.h"
+#include "klines.h"
 #include "log.h"
 #include "t.h"
 #include "feed_fake.h"
@@ -523,6 +524,50 @@ test_recording(void)
 	free_recording(r, n);
 }
 
+/* Candle history from /v5/market/kline (libcommon/klines.c): the category
+ * and Bybit's name from the canonical symbol, the documented reply. */
+static void
+test_klines(void)
+{
+	const struct ts_klines_ex *k = ts_klines_find("bybit");
+	const char *body = "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"symbol\":\"BTCUSDT\","
+	    "\"category\":\"spot\",\"list\":[[\"1670608860000\",\"17071\",\"17073\",\"17027\","
+	    "\"17055.5\",\"268611\",\"15.74462667\"],[\"1670608800000\",\"17071.5\",\"17073\","
+	    "\"17027\",\"17071\",\"0.010\",\"170.7\"]]},\"retExtInfo\":{},\"time\":1672025956592}";
+	struct ts_candle *c = NULL;
+	size_t n = 0, cap = 0;
+	char err[200], url[512], dec[64];
+
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	CHECK_INT(k->parse(body, strlen(body), &c, &n, &cap, err, sizeof err), 0);
+	CHECK_INT(n, 2);
+	CHECK_INT(c[0].t, INT64_C(1670608860000000));
+	ts_dec_fmt(c[1].v, dec, sizeof dec);
+	CHECK_STR(dec, "0.010");
+	ts_dec_fmt(c[0].c, dec, sizeof dec);
+	CHECK_STR(dec, "17055.5");
+	CHECK(c[0].flags & TS_CANDLE_NO_BV);
+	body = "{\"retCode\":10001,\"retMsg\":\"params error\",\"result\":{}}";
+	CHECK_INT(k->parse(body, strlen(body), &c, &n, &cap, err, sizeof err), -1);
+	CHECK_STR(err, "params error");
+	k->url(url, sizeof url, "http://127.0.0.1:9", "BTC-USDT", "1", INT64_C(1670608800000000),
+	    INT64_C(1670608800000000) + 1000 * INT64_C(60000000), 1000);
+	CHECK_STR(url, "http://127.0.0.1:9/v5/market/kline?category=spot&symbol=BTCUSDT&interval=1"
+	    "&start=1670608800000&end=1670668799999&limit=1000");
+	k->url(url, sizeof url, "h", "BTC-USDT-PERP", "60", 0, 3600000000, 1);
+	CHECK_STR(url, "h/v5/market/kline?category=linear&symbol=BTCUSDT&interval=60&start=0"
+	    "&end=3599999&limit=1");
+	k->url(url, sizeof url, "h", "BTC-USDT-260814", "D", 0, 1000, 1);
+	CHECK(strstr(url, "category=linear&symbol=BTCUSDT-14AUG26&") != NULL);
+	CHECK_INT(k->url(url, sizeof url, "h", "BTC-USDT-261314", "D", 0, 1000, 1), 0);
+	/* 1s, 5s, 15s are not served (nothing builds them); 4h is "240" */
+	CHECK_INT(ts_klines_source(k, 0), -1);
+	CHECK_STR(k->tf[10], "240");
+	free(c);
+}
+
 int
 main(void)
 {
@@ -531,6 +576,7 @@ main(void)
 	RUN(test_book);
 	RUN(test_trades);
 	RUN(test_recording);
+	RUN(test_klines);
 	reset_io();
 	free(outs);
 	return DONE();
