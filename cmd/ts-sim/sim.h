@@ -1,4 +1,4 @@
-/* sim.h: ts-sim's market model, message formats and REST answers (no lws here) */
+/* sim.h: ts-sim's market model, output buffers and REST plumbing (no lws here) */
 #ifndef TS_SIM_H
 #define TS_SIM_H
 
@@ -6,14 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum sim_ex { SIM_COINBASE, SIM_BINANCE, SIM_NEX };
+struct sim_ex; /* an exchange protocol: sim_ex.h */
 
 #define SIM_MAX_SYMS 64
-/* Levels a side of a book holds at most (the model aims at fewer: see
- * the profiles in sim_market.c). Binance's stays within what one REST
- * snapshot (limit 1000) returns, so a client's book can equal the truth. */
-#define SIM_BN_MAX_DEPTH 1000
-#define SIM_CB_MAX_DEPTH 8000
 #define SIM_MIN_DEPTH 20    /* a cancel never takes a side below this */
 #define SIM_MAX_FILL 8      /* trades of one taker order */
 #define SIM_MAX_CHG 64      /* level changes of one book message */
@@ -21,9 +16,30 @@ enum sim_ex { SIM_COINBASE, SIM_BINANCE, SIM_NEX };
 #define SIM_HIST_MIN (7 * 1440) /* minutes of generated history before start */
 #define SIM_SEC_RING 3600   /* one-second candles kept */
 
-/* Exchange names, "coinbase" and "binance"; sim_ex_parse returns -1 for others. */
-const char *sim_ex_name(enum sim_ex ex);
-int sim_ex_parse(const char *s);
+/*
+ * How an exchange's book moves (its protocol file's struct sim_profile,
+ * measured on its recordings: see bench/sim/realism.md). A message's level
+ * count is geometric with levels_mean. Each change falls in a band of
+ * distance from the top of its side (in ticks) with the band's share of
+ * changes; in the band it is a new level, a cancelled one or a new
+ * quantity, the first two weighted by how far the band's level count is
+ * from `levels`, so the book keeps the recorded shape and share of deletes.
+ */
+struct sim_band {
+	int64_t hi;    /* the band is [previous hi, hi) ticks from the top */
+	double share;  /* of the changes */
+	double levels; /* a side holds this many in it, on average */
+};
+
+struct sim_profile {
+	double levels_mean;  /* level changes in one book message */
+	double delete_share; /* of the level changes */
+	double trade_share;  /* book messages that come with a taker order */
+	double sweep_mean;   /* trades (levels touched) of one taker order */
+	int max_depth;       /* levels a side holds at most */
+	int nband;
+	struct sim_band band[24];
+};
 
 /* Prices are integers at px_scale decimals, sizes at qty_scale decimals. */
 struct sim_level {
@@ -44,12 +60,12 @@ struct sim_candle {
 };
 
 struct sim_sym {
-	enum sim_ex ex;
+	const struct sim_ex *ex;
 	int idx;
 	char sym[24];    /* canonical: BTC-USD */
 	char base[12], quote[12];
 	char native[24]; /* the exchange's name: BTC-USD, BTCUSDT */
-	char lower[24];  /* Binance stream name: btcusdt */
+	char lower[24];  /* native in lower case (Binance stream names: btcusdt) */
 	int px_scale, qty_scale;
 	int64_t tick, step; /* price increment and size increment */
 	/* [0] bids best first, [1] asks; n[side] levels from lv[side][0]. lv
@@ -61,7 +77,7 @@ struct sim_sym {
 	int lvcap; /* entries of each lvbuf */
 	uint64_t rng;
 	uint64_t next_trade_id, first_trade_id;
-	uint64_t update_id; /* Binance: last book update id */
+	uint64_t update_id; /* last book update id (Binance U/u) */
 	uint64_t ntrades;
 	struct sim_trade *ring; /* SIM_RING entries; ring[id & (SIM_RING-1)] */
 	int64_t start_us, start_min; /* start time; its minute (seconds, aligned) */
@@ -83,7 +99,7 @@ struct sim_event {
 	int nchg, nfill;
 	struct sim_chg chg[SIM_MAX_CHG];
 	struct sim_trade fill[SIM_MAX_FILL];
-	uint64_t first_uid, last_uid; /* Binance U and u */
+	uint64_t first_uid, last_uid; /* update ids of the event (Binance U and u) */
 };
 
 struct sim_market {
@@ -98,11 +114,12 @@ struct sim_market {
 /* Add a symbol of an exchange (canonical name). Everything about it follows
  * from seed, exchange and name. Returns it, or NULL with *why set for a
  * malformed name or when the table is full. */
-struct sim_sym *sim_market_add(struct sim_market *m, enum sim_ex ex,
+struct sim_sym *sim_market_add(struct sim_market *m, const struct sim_ex *ex,
     const char *sym, int64_t now_us, const char **why);
 void sim_market_free(struct sim_market *m);
 /* The symbol of an exchange by canonical or native name, or NULL. */
-struct sim_sym *sim_market_find(const struct sim_market *m, enum sim_ex ex, const char *name);
+struct sim_sym *sim_market_find(const struct sim_market *m, const struct sim_ex *ex,
+    const char *name);
 /* Move symbol s by one book message's worth: level changes (new, changed
  * and cancelled levels, how many and how far from the top as in the
  * exchange's recordings) and, sometimes, a taker order that sweeps levels.
@@ -110,7 +127,7 @@ struct sim_sym *sim_market_find(const struct sim_market *m, enum sim_ex ex, cons
 void sim_market_step(struct sim_market *m, struct sim_sym *s, int64_t now_us,
     struct sim_event *ev);
 /* The most levels a side of a book of exchange ex holds. */
-int sim_max_depth(enum sim_ex ex);
+int sim_max_depth(const struct sim_ex *ex);
 /* The symbol that moves next (deterministic round robin by seed). */
 struct sim_sym *sim_market_pick(struct sim_market *m);
 /* A trade by id, or NULL when it is not (or no longer) in the ring. */
@@ -148,29 +165,10 @@ void sim_put_i64(struct sim_buf *b, int64_t v);
 void sim_put_fix(struct sim_buf *b, int64_t v, int scale, int digits);
 /* RFC 3339 with nine fraction digits, as Coinbase writes: …T21:05:48.228568000Z */
 void sim_put_time_ns(struct sim_buf *b, int64_t us);
-/* A price or size in the exchange's own text (Binance: 8 decimals). */
+/* A price or size in the exchange's own text (its digits: Binance 8). */
 void sim_put_px(struct sim_buf *b, const struct sim_sym *s, int64_t px);
 void sim_put_qty(struct sim_buf *b, const struct sim_sym *s, int64_t qty);
 
-/* Messages. Coinbase messages are split around sequence_num: the caller
- * writes head, the connection's number, then tail. */
-void sim_cb_l2(struct sim_buf *head, struct sim_buf *tail, const struct sim_event *ev);
-void sim_cb_l2_snapshot(struct sim_buf *head, struct sim_buf *tail,
-    const struct sim_sym *s, int64_t now_us);
-void sim_cb_trades(struct sim_buf *head, struct sim_buf *tail, const struct sim_event *ev);
-/* Snapshot of the last `count` trades, newest first. */
-void sim_cb_trades_snapshot(struct sim_buf *head, struct sim_buf *tail,
-    const struct sim_sym *s, int count, int64_t now_us);
-void sim_cb_heartbeat(struct sim_buf *head, struct sim_buf *tail, int64_t now_us,
-    uint64_t counter, int64_t start_us);
-/* {"channel":"subscriptions",…,"events":[{"subscriptions":{CHANNEL:[ids]…}}]}:
- * `subs` is the inner object text. */
-void sim_cb_subscriptions(struct sim_buf *head, struct sim_buf *tail, int64_t now_us,
-    const char *subs);
-/* Binance payloads (the "data" of a combined stream). */
-void sim_bn_depth(struct sim_buf *b, const struct sim_event *ev);
-void sim_bn_trade(struct sim_buf *b, const struct sim_sym *s, const struct sim_trade *t,
-    int64_t now_us);
 /* The canonical truth line of a trade (no newline). */
 void sim_truth_line(struct sim_buf *b, const struct sim_sym *s, const struct sim_trade *t);
 
@@ -179,17 +177,21 @@ struct sim_resp {
 	int status;
 	struct sim_buf body;
 	int retry_after; /* seconds, or 0 for no header */
-	int is_depth;    /* a Binance depth snapshot (snapshot-delay applies) */
 };
+/* The exchange whose REST paths path belongs to (the best rest_match of
+ * all registered), or NULL. */
+const struct sim_ex *sim_rest_owner(const char *path);
 /* Answer GET path?query for the exchanges enabled in `enabled` (a bit per
- * enum sim_ex). query is the raw text after '?' ("" when none). The body is
+ * sim_ex id). query is the raw text after '?' ("" when none). The body is
  * replaced. Unknown paths get 404 in the shape of the exchange the path
  * belongs to. */
 void sim_rest(struct sim_market *m, unsigned enabled, const char *path,
     const char *query, int64_t now_us, struct sim_resp *r);
-/* Find parameter `name` in a query string and copy its (percent-decoded)
- * value into buf. Returns 1 when present, 0 when not. */
+/* Find parameter `name` in a query string and copy its value into buf.
+ * Returns 1 when present, 0 when not. */
 int sim_query_get(const char *query, const char *name, char *buf, size_t n);
+/* A whole decimal number parameter: 1 and *v, 0 when absent, -1 when bad. */
+int sim_query_int(const char *query, const char *name, int64_t *v);
 /* The answer for GET /_sim/book: {"bids":[[px,qty],…],"asks":[…]}. */
 void sim_truth_book(struct sim_buf *b, const struct sim_sym *s);
 

@@ -1,10 +1,11 @@
-/* sim_fmt.c: ts-sim's message shapes: Coinbase Advanced Trade and Binance spot, written without stdio */
+/* sim_fmt.c: ts-sim's output buffers, numbers and times in the exchanges' text, the truth's shapes; no stdio */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "log.h"
 #include "sim.h"
+#include "sim_ex.h"
 
 void
 sim_buf_need(struct sim_buf *b, size_t n)
@@ -120,239 +121,20 @@ sim_put_time_ns(struct sim_buf *b, int64_t us)
 void
 sim_put_px(struct sim_buf *b, const struct sim_sym *s, int64_t px)
 {
-	sim_put_fix(b, px, s->px_scale, s->ex == SIM_BINANCE ? 8 : -1);
+	sim_put_fix(b, px, s->px_scale, s->ex->digits);
 }
 
 void
 sim_put_qty(struct sim_buf *b, const struct sim_sym *s, int64_t qty)
 {
-	sim_put_fix(b, qty, s->qty_scale, s->ex == SIM_BINANCE ? 8 : -1);
-}
-
-/* {"channel":"CH","client_id":"","timestamp":"…","sequence_num": */
-static void
-cb_head(struct sim_buf *h, const char *channel, int64_t now_us)
-{
-	h->len = 0;
-	SIM_PUTS(h, "{\"channel\":\"");
-	sim_puts(h, channel);
-	SIM_PUTS(h, "\",\"client_id\":\"\",\"timestamp\":\"");
-	sim_put_time_ns(h, now_us);
-	SIM_PUTS(h, "\",\"sequence_num\":");
-}
-
-static void
-cb_update(struct sim_buf *t, const struct sim_sym *s, int side, int64_t px, int64_t qty,
-    int64_t ts_us)
-{
-	SIM_PUTS(t, "{\"side\":\"");
-	if (side)
-		SIM_PUTS(t, "offer");
-	else
-		SIM_PUTS(t, "bid");
-	SIM_PUTS(t, "\",\"event_time\":\"");
-	sim_put_time_ns(t, ts_us);
-	SIM_PUTS(t, "\",\"price_level\":\"");
-	sim_put_px(t, s, px);
-	SIM_PUTS(t, "\",\"new_quantity\":\"");
-	sim_put_qty(t, s, qty);
-	SIM_PUTS(t, "\"}");
-}
-
-void
-sim_cb_l2(struct sim_buf *head, struct sim_buf *tail, const struct sim_event *ev)
-{
-	cb_head(head, "l2_data", ev->ts_us);
-	tail->len = 0;
-	SIM_PUTS(tail, ",\"events\":[{\"type\":\"update\",\"product_id\":\"");
-	sim_puts(tail, ev->s->native);
-	SIM_PUTS(tail, "\",\"updates\":[");
-	for (int i = 0; i < ev->nchg; i++) {
-		if (i)
-			SIM_PUTS(tail, ",");
-		cb_update(tail, ev->s, ev->chg[i].side, ev->chg[i].px, ev->chg[i].qty, ev->ts_us);
-	}
-	SIM_PUTS(tail, "]}]}");
-}
-
-void
-sim_cb_l2_snapshot(struct sim_buf *head, struct sim_buf *tail, const struct sim_sym *s,
-    int64_t now_us)
-{
-	int first = 1;
-
-	cb_head(head, "l2_data", now_us);
-	tail->len = 0;
-	SIM_PUTS(tail, ",\"events\":[{\"type\":\"snapshot\",\"product_id\":\"");
-	sim_puts(tail, s->native);
-	SIM_PUTS(tail, "\",\"updates\":[");
-	for (int side = 0; side < 2; side++)
-		for (int i = 0; i < s->n[side]; i++) {
-			if (!first)
-				SIM_PUTS(tail, ",");
-			first = 0;
-			cb_update(tail, s, side, s->lv[side][i].px, s->lv[side][i].qty, now_us);
-		}
-	SIM_PUTS(tail, "]}]}");
-}
-
-static void
-cb_trade(struct sim_buf *t, const struct sim_sym *s, const struct sim_trade *tr)
-{
-	SIM_PUTS(t, "{\"trade_id\":\"");
-	sim_put_u64(t, tr->id);
-	SIM_PUTS(t, "\",\"product_id\":\"");
-	sim_puts(t, s->native);
-	SIM_PUTS(t, "\",\"price\":\"");
-	sim_put_px(t, s, tr->px);
-	SIM_PUTS(t, "\",\"size\":\"");
-	sim_put_qty(t, s, tr->qty);
-	/* Coinbase documents side as the maker's: a taker buy hits a SELL */
-	if (tr->taker_buy)
-		SIM_PUTS(t, "\",\"side\":\"SELL\",\"time\":\"");
-	else
-		SIM_PUTS(t, "\",\"side\":\"BUY\",\"time\":\"");
-	sim_put_time_ns(t, tr->ts_us);
-	SIM_PUTS(t, "\"}");
-}
-
-void
-sim_cb_trades(struct sim_buf *head, struct sim_buf *tail, const struct sim_event *ev)
-{
-	cb_head(head, "market_trades", ev->ts_us);
-	tail->len = 0;
-	SIM_PUTS(tail, ",\"events\":[{\"type\":\"update\",\"trades\":[");
-	/* newest first, as Coinbase lists them */
-	for (int i = ev->nfill - 1; i >= 0; i--) {
-		cb_trade(tail, ev->s, &ev->fill[i]);
-		if (i)
-			SIM_PUTS(tail, ",");
-	}
-	SIM_PUTS(tail, "]}]}");
-}
-
-void
-sim_cb_trades_snapshot(struct sim_buf *head, struct sim_buf *tail, const struct sim_sym *s,
-    int count, int64_t now_us)
-{
-	int n = 0;
-
-	cb_head(head, "market_trades", now_us);
-	tail->len = 0;
-	SIM_PUTS(tail, ",\"events\":[{\"type\":\"snapshot\",\"trades\":[");
-	for (uint64_t id = s->next_trade_id; id > s->first_trade_id && n < count; id--) {
-		const struct sim_trade *t = sim_trade_get(s, id - 1);
-		if (!t)
-			break;
-		if (n++)
-			SIM_PUTS(tail, ",");
-		cb_trade(tail, s, t);
-	}
-	SIM_PUTS(tail, "]}]}");
-}
-
-void
-sim_cb_heartbeat(struct sim_buf *head, struct sim_buf *tail, int64_t now_us, uint64_t counter,
-    int64_t start_us)
-{
-	int64_t up = now_us - start_us;
-	char when[40];
-	size_t k;
-
-	cb_head(head, "heartbeats", now_us);
-	tail->len = 0;
-	SIM_PUTS(tail, ",\"events\":[{\"current_time\":\"");
-	/* Go's time.String(): "2026-08-09 21:05:48.854840045 +0000 UTC m=+41691.260485341" */
-	{
-		struct sim_buf t = { when, 0, sizeof when };
-		sim_put_time_ns(&t, now_us);
-		k = t.len;
-	}
-	when[10] = ' ';
-	sim_put(tail, when, k - 1);
-	SIM_PUTS(tail, " +0000 UTC m=+");
-	sim_put_fix(tail, up < 0 ? 0 : up * 1000, 9, 9);
-	SIM_PUTS(tail, "\",\"heartbeat_counter\":");
-	sim_put_u64(tail, counter);
-	SIM_PUTS(tail, "}]}");
-}
-
-void
-sim_cb_subscriptions(struct sim_buf *head, struct sim_buf *tail, int64_t now_us, const char *subs)
-{
-	cb_head(head, "subscriptions", now_us);
-	tail->len = 0;
-	SIM_PUTS(tail, ",\"events\":[{\"subscriptions\":");
-	sim_puts(tail, subs);
-	SIM_PUTS(tail, "}]}");
-}
-
-static void
-bn_levels(struct sim_buf *b, const struct sim_event *ev, int side)
-{
-	int first = 1;
-
-	SIM_PUTS(b, "[");
-	for (int i = 0; i < ev->nchg; i++) {
-		if (ev->chg[i].side != side)
-			continue;
-		if (!first)
-			SIM_PUTS(b, ",");
-		first = 0;
-		SIM_PUTS(b, "[\"");
-		sim_put_px(b, ev->s, ev->chg[i].px);
-		SIM_PUTS(b, "\",\"");
-		sim_put_qty(b, ev->s, ev->chg[i].qty);
-		SIM_PUTS(b, "\"]");
-	}
-	SIM_PUTS(b, "]");
-}
-
-void
-sim_bn_depth(struct sim_buf *b, const struct sim_event *ev)
-{
-	SIM_PUTS(b, "{\"e\":\"depthUpdate\",\"E\":");
-	sim_put_i64(b, ev->ts_us / 1000);
-	SIM_PUTS(b, ",\"s\":\"");
-	sim_puts(b, ev->s->native);
-	SIM_PUTS(b, "\",\"U\":");
-	sim_put_u64(b, ev->first_uid);
-	SIM_PUTS(b, ",\"u\":");
-	sim_put_u64(b, ev->last_uid);
-	SIM_PUTS(b, ",\"b\":");
-	bn_levels(b, ev, 0);
-	SIM_PUTS(b, ",\"a\":");
-	bn_levels(b, ev, 1);
-	SIM_PUTS(b, "}");
-}
-
-void
-sim_bn_trade(struct sim_buf *b, const struct sim_sym *s, const struct sim_trade *t, int64_t now_us)
-{
-	SIM_PUTS(b, "{\"e\":\"trade\",\"E\":");
-	sim_put_i64(b, now_us / 1000);
-	SIM_PUTS(b, ",\"s\":\"");
-	sim_puts(b, s->native);
-	SIM_PUTS(b, "\",\"t\":");
-	sim_put_u64(b, t->id);
-	SIM_PUTS(b, ",\"p\":\"");
-	sim_put_px(b, s, t->px);
-	SIM_PUTS(b, "\",\"q\":\"");
-	sim_put_qty(b, s, t->qty);
-	SIM_PUTS(b, "\",\"T\":");
-	sim_put_i64(b, t->ts_us / 1000);
-	/* m: the buyer is the maker, i.e. the taker sold */
-	if (t->taker_buy)
-		SIM_PUTS(b, ",\"m\":false,\"M\":true}");
-	else
-		SIM_PUTS(b, ",\"m\":true,\"M\":true}");
+	sim_put_fix(b, qty, s->qty_scale, s->ex->digits);
 }
 
 void
 sim_truth_line(struct sim_buf *b, const struct sim_sym *s, const struct sim_trade *t)
 {
 	SIM_PUTS(b, "{\"ex\":\"");
-	sim_puts(b, sim_ex_name(s->ex));
+	sim_puts(b, s->ex->name);
 	SIM_PUTS(b, "\",\"sym\":\"");
 	sim_puts(b, s->sym);
 	SIM_PUTS(b, "\",\"id\":\"");

@@ -7,24 +7,8 @@
 #include "log.h"
 #include "map.h"
 #include "sim.h"
+#include "sim_ex.h"
 #include "topic.h"
-
-static const char *const ex_names[SIM_NEX] = { "coinbase", "binance" };
-
-const char *
-sim_ex_name(enum sim_ex ex)
-{
-	return ex < SIM_NEX ? ex_names[ex] : "?";
-}
-
-int
-sim_ex_parse(const char *s)
-{
-	for (int i = 0; i < SIM_NEX; i++)
-		if (!strcmp(s, ex_names[i]))
-			return i;
-	return -1;
-}
 
 /* splitmix64: small, fast and good enough for a market that must only be
  * plausible and repeatable. */
@@ -60,90 +44,10 @@ pow10i(int n)
 	return v;
 }
 
-/*
- * How each exchange's book moves, measured on the recordings in
- * ../shared/data/recordings/ with bench/sim/realism.py (bench/sim/realism.md):
- *
- *   Binance (BINANCE.jsonl.zst, 177 depthUpdates of NKNUSDT, BLZETH, LRCBTC,
- *   RUNEEUR): 2.38 levels a message (p50 2, p90 5, max 13), 8.3% of the
- *   changed levels deleted, changed levels 4 ticks from the top at p50 and 35
- *   at p90; the REST snapshots (limit 1000) hold 174 to 1000 levels a side.
- *
- *   Coinbase (COINBASE.jsonl.zst, 773 l2_data updates of BTC-USD, ETH-USD):
- *   6.29 levels a message (p50 5, p90 14, max 60), 24.4% deleted, 482 ticks
- *   from the top at p50 and 76,212 at p90; 13.6 book messages a
- *   market_trades message, 1.39 trades in one (p90 2, max 6); the level2
- *   snapshots hold 6,935 to 27,236 levels a side.
- *
- * A message's level count is geometric with the recorded mean. Each change
- * falls in a band of distance from the top of its side (in ticks) with the
- * band's recorded share of changes; in the band it is a new level, a
- * cancelled one or a new quantity, the first two weighted by how far the
- * band's level count is from the recorded one, so the book keeps the
- * recorded shape and the recorded share of deletes.
- */
-struct band {
-	int64_t hi;    /* the band is [previous hi, hi) ticks from the top */
-	double share;  /* of the changes */
-	double levels; /* a side holds this many in it, on average */
-};
-
-struct profile {
-	double levels_mean;  /* level changes in one book message */
-	double delete_share; /* of the level changes */
-	double trade_share;  /* book messages that come with a taker order */
-	double sweep_mean;   /* trades (levels touched) of one taker order */
-	int max_depth;
-	int nband;
-	struct band band[24];
-};
-
-static const struct profile profiles[SIM_NEX] = {
-	[SIM_COINBASE] = {
-		.levels_mean = 6.29, .delete_share = 0.244,
-		.trade_share = 1 / 13.6, .sweep_mean = 1.39,
-		.max_depth = SIM_CB_MAX_DEPTH,
-		/* band levels: the mean of the recorded snapshots' sides out to
-		 * 50,000 ticks; further out the recorded 1,100 to 7,400 a band
-		 * are cut to 800 to 1,000, so a side holds about 5,500 levels, not
-		 * 17,000: one snapshot is 1.4 MB instead of 4 */
-		.nband = 19,
-		.band = {
-			{ 1, 0.068, 1 }, { 2, 0.015, 0.5 }, { 3, 0.008, 0.2 },
-			{ 5, 0.018, 0.75 }, { 10, 0.024, 2 }, { 20, 0.023, 3 },
-			{ 50, 0.011, 7 }, { 100, 0.073, 14 }, { 200, 0.150, 30 },
-			{ 500, 0.122, 53 }, { 1000, 0.062, 59 }, { 2000, 0.006, 70 },
-			{ 5000, 0.109, 244 }, { 10000, 0.072, 366 },
-			{ 20000, 0.031, 580 }, { 50000, 0.094, 1290 },
-			{ 100000, 0.030, 1000 }, { 200000, 0.040, 1000 },
-			{ 1000000, 0.043, 800 },
-		},
-	},
-	[SIM_BINANCE] = {
-		/* the trades' deletes come on top: 0.068 gives the recorded 8.3% */
-		.levels_mean = 2.38, .delete_share = 0.068,
-		/* the recording has no trade stream: the generator's old mix */
-		.trade_share = 0.20, .sweep_mean = 1.39,
-		.max_depth = SIM_BN_MAX_DEPTH,
-		/* band levels: NKNUSDT's and LRCBTC's snapshots (the two with
-		 * trading near the top), about 860 a side */
-		.nband = 14,
-		.band = {
-			{ 1, 0.150, 1 }, { 2, 0.113, 0.8 }, { 3, 0.078, 0.8 },
-			{ 5, 0.164, 1.5 }, { 10, 0.208, 4 }, { 20, 0.132, 8 },
-			{ 50, 0.091, 20 }, { 100, 0.059, 25 }, { 200, 0.005, 45 },
-			/* none recorded further out (p99 77 ticks): seldom */
-			{ 500, 0.0005, 110 }, { 1000, 0.0002, 170 },
-			{ 2000, 0.0001, 200 }, { 5000, 0.00005, 170 },
-			{ 10000, 0.00003, 100 },
-		},
-	},
-};
-
 int
-sim_max_depth(enum sim_ex ex)
+sim_max_depth(const struct sim_ex *ex)
 {
-	return profiles[ex].max_depth;
+	return ex->profile->max_depth;
 }
 
 /* at least 1, geometric with the given mean */
@@ -189,11 +93,7 @@ sym_params(struct sim_sym *s, uint64_t *st, double *mid)
 	s->px_scale = px >= 100 ? 2 : px >= 1 ? 4 : px >= 0.01 ? 6 : 8;
 	s->qty_scale = 8;
 	s->tick = 1;
-	/* Coinbase sizes go to 1e-8; Binance lots are coarser for cheap coins */
-	if (s->ex == SIM_BINANCE)
-		s->step = px >= 1000 ? 1000 : px >= 10 ? 10000 : px >= 0.1 ? 1000000 : 100000000;
-	else
-		s->step = px >= 10 ? 1 : 100000;
+	s->step = s->ex->lot(px);
 	*mid = px;
 }
 
@@ -290,7 +190,7 @@ cmp_i64(const void *a, const void *b)
 static void
 book_init(struct sim_sym *s, double mid)
 {
-	const struct profile *p = &profiles[s->ex];
+	const struct sim_profile *p = s->ex->profile;
 	uint64_t *st = &s->rng;
 	int64_t m = (int64_t)(mid * (double)pow10i(s->px_scale));
 	int64_t spread = 1 + rnd_n(st, 3);
@@ -329,7 +229,7 @@ book_init(struct sim_sym *s, double mid)
 }
 
 struct sim_sym *
-sim_market_add(struct sim_market *m, enum sim_ex ex, const char *sym, int64_t now_us,
+sim_market_add(struct sim_market *m, const struct sim_ex *ex, const char *sym, int64_t now_us,
     const char **why)
 {
 	struct sim_sym *s;
@@ -361,23 +261,20 @@ sim_market_add(struct sim_market *m, enum sim_ex ex, const char *sym, int64_t no
 	snprintf(s->sym, sizeof s->sym, "%s", sym);
 	memcpy(s->base, sym, bl);
 	snprintf(s->quote, sizeof s->quote, "%s", dash + 1);
-	if (ex == SIM_BINANCE)
-		snprintf(s->native, sizeof s->native, "%s%s", s->base, s->quote);
-	else
-		snprintf(s->native, sizeof s->native, "%s", sym);
+	ex->native(s->native, sizeof s->native, s->base, s->quote);
 	for (size_t i = 0; s->native[i]; i++)
 		s->lower[i] = (char)(s->native[i] >= 'A' && s->native[i] <= 'Z' ?
 		    s->native[i] + 32 : s->native[i]);
 	{
 		char key[64];
-		int kl = snprintf(key, sizeof key, "%s:%s", sim_ex_name(ex), sym);
+		int kl = snprintf(key, sizeof key, "%s:%s", ex->name, sym);
 		s->rng = m->seed ^ ts_hash(key, (size_t)kl);
 	}
 	rnd(&s->rng);
 	sym_params(s, &s->rng, &mid);
 	book_init(s, mid);
 	s->first_trade_id = s->next_trade_id =
-	    (ex == SIM_BINANCE ? 100000000 : 500000000) + (uint64_t)rnd_n(&s->rng, 100000000);
+	    ex->trade_id_base + (uint64_t)rnd_n(&s->rng, 100000000);
 	s->update_id = 1000000000 + (uint64_t)rnd_n(&s->rng, 1000000000);
 	s->ring = ts_xcalloc(SIM_RING, sizeof *s->ring);
 	s->start_us = now_us;
@@ -403,7 +300,7 @@ sim_market_free(struct sim_market *m)
 }
 
 struct sim_sym *
-sim_market_find(const struct sim_market *m, enum sim_ex ex, const char *name)
+sim_market_find(const struct sim_market *m, const struct sim_ex *ex, const char *name)
 {
 	for (int i = 0; i < m->nsym; i++) {
 		struct sim_sym *s = m->sym[i];
@@ -509,7 +406,7 @@ record_trade(struct sim_market *m, struct sim_sym *s, const struct sim_trade *t)
 static void
 step_trade(struct sim_market *m, struct sim_sym *s, int64_t now_us, struct sim_event *ev)
 {
-	const struct profile *p = &profiles[s->ex];
+	const struct sim_profile *p = s->ex->profile;
 	uint64_t *st = &s->rng;
 	int buy = (int)rnd_n(st, 2);
 	int side = buy ? 1 : 0; /* the side it takes from */
@@ -547,7 +444,7 @@ step_trade(struct sim_market *m, struct sim_sym *s, int64_t now_us, struct sim_e
 static int
 level_new(struct sim_sym *s, int side, int b, struct sim_event *ev)
 {
-	const struct profile *p = &profiles[s->ex];
+	const struct sim_profile *p = s->ex->profile;
 	uint64_t *st = &s->rng;
 	int64_t lo = b ? p->band[b - 1].hi : 0, hi = p->band[b].hi;
 
@@ -585,7 +482,7 @@ level_new(struct sim_sym *s, int side, int b, struct sim_event *ev)
 static void
 step_level(struct sim_sym *s, struct sim_event *ev)
 {
-	const struct profile *p = &profiles[s->ex];
+	const struct sim_profile *p = s->ex->profile;
 	uint64_t *st = &s->rng;
 	int side = (int)rnd_n(st, 2), b = 0, i0, i1, found, nb;
 	double u = rnd_u(st), sum = 0, r, p_new, p_del;
@@ -633,7 +530,7 @@ step_level(struct sim_sym *s, struct sim_event *ev)
 void
 sim_market_step(struct sim_market *m, struct sim_sym *s, int64_t now_us, struct sim_event *ev)
 {
-	const struct profile *p = &profiles[s->ex];
+	const struct sim_profile *p = s->ex->profile;
 	uint64_t *st = &s->rng;
 	int want = rnd_geo(st, p->levels_mean);
 

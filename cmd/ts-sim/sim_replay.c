@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "sim_ex.h"
 #include "sim_replay.h"
 
 /* The JSON string member `key` of obj, unescaped into a new string. */
@@ -192,8 +193,8 @@ sim_replay_http(const struct sim_replay *r, const char *path, const char *query)
 
 /* ---- the ground truth of a replay ---- */
 
-static struct sim_rsym *
-rsym(struct sim_rtruth *t, const char *native, size_t n)
+struct sim_rsym *
+sim_rtruth_sym(struct sim_rtruth *t, const char *native, size_t n)
 {
 	struct sim_rsym *s;
 
@@ -210,9 +211,8 @@ rsym(struct sim_rtruth *t, const char *native, size_t n)
 	return s;
 }
 
-/* Set the levels of an array of [px, qty] pairs. 0, or -1 when malformed. */
-static int
-set_pairs(struct ts_book *b, enum ts_side side, const struct ts_jval *arr)
+int
+sim_book_pairs(struct ts_book *b, enum ts_side side, const struct ts_jval *arr)
 {
 	struct ts_jiter it, in;
 	struct ts_jval pair, px, qty;
@@ -232,8 +232,8 @@ set_pairs(struct ts_book *b, enum ts_side side, const struct ts_jval *arr)
 	return 0;
 }
 
-static void
-trade_seen(struct sim_rsym *s, int64_t id)
+void
+sim_rtruth_trade(struct sim_rsym *s, int64_t id)
 {
 	if (s->last_id >= 0 && id <= s->last_id)
 		return;
@@ -244,125 +244,12 @@ trade_seen(struct sim_rsym *s, int64_t id)
 }
 
 void
-sim_rtruth_init(struct sim_rtruth *t, const struct sim_replay *r, int binance)
+sim_rtruth_init(struct sim_rtruth *t, const struct sim_replay *r, const struct sim_ex *ex)
 {
 	memset(t, 0, sizeof *t);
-	t->binance = binance;
-	if (!binance)
-		return;
-	/* the depth answer each recorded symbol's client will get */
-	for (size_t i = 0; i < r->nhttp; i++) {
-		const char *q = strchr(r->http[i].target, '?'), *sym;
-		const struct sim_rec *rec;
-		struct ts_jval doc, v;
-		struct sim_rsym *s;
-		char query[96];
-		size_t n;
-
-		if (strncmp(r->http[i].target, "/api/v3/depth?", 14) || !q ||
-		    !(sym = qval(q + 1, "symbol", &n)) || n >= 32)
-			continue;
-		snprintf(query, sizeof query, "symbol=%.*s&limit=1000", (int)n, sym);
-		if (!(rec = sim_replay_http(r, "/api/v3/depth", query)) || !(s = rsym(t, sym, n)) ||
-		    s->have_book)
-			continue;
-		if (ts_json_parse(rec->data, rec->len, &doc, NULL) < 0 ||
-		    ts_json_get_i64(&doc, "lastUpdateId", &s->last_u) < 0 ||
-		    ts_json_get(&doc, "bids", &v) < 0 || set_pairs(&s->book, TS_BID, &v) < 0 ||
-		    ts_json_get(&doc, "asks", &v) < 0 || set_pairs(&s->book, TS_ASK, &v) < 0) {
-			ts_book_clear(&s->book);
-			t->bad++;
-			continue;
-		}
-		s->have_book = 1;
-	}
-}
-
-static int
-bn_apply(struct sim_rtruth *t, const struct ts_jval *msg)
-{
-	struct ts_jval d, e, sym, v;
-	struct sim_rsym *s;
-	const char *p;
-	size_t n;
-	int64_t u, id;
-
-	if (ts_json_get(msg, "data", &d) < 0)
-		d = *msg;
-	if (d.type != TS_J_OBJ || ts_json_get(&d, "e", &e) < 0)
-		return 0; /* answers to requests and the like */
-	if (ts_json_get(&d, "s", &sym) < 0 || !(p = ts_json_str_raw(&sym, &n)))
-		return -1;
-	if (ts_json_str_eq(&e, "trade")) {
-		if (ts_json_get_i64(&d, "t", &id) < 0 || !(s = rsym(t, p, n)))
-			return -1;
-		trade_seen(s, id);
-	} else if (ts_json_str_eq(&e, "depthUpdate")) {
-		if (ts_json_get_i64(&d, "u", &u) < 0 || !(s = rsym(t, p, n)))
-			return -1;
-		if (!s->have_book || u <= s->last_u)
-			return 0;
-		if (ts_json_get(&d, "b", &v) < 0 || set_pairs(&s->book, TS_BID, &v) < 0 ||
-		    ts_json_get(&d, "a", &v) < 0 || set_pairs(&s->book, TS_ASK, &v) < 0)
-			return -1;
-		s->last_u = u;
-	}
-	return 0;
-}
-
-static int
-cb_apply(struct sim_rtruth *t, const struct ts_jval *msg)
-{
-	struct ts_jval ch, evs, ev, type, pid, ups, u, side, px, qty, trs, tr;
-	struct ts_jiter it, iu;
-	const char *p;
-	size_t n;
-
-	if (ts_json_get(msg, "channel", &ch) < 0 || ts_json_get(msg, "events", &evs) < 0 ||
-	    evs.type != TS_J_ARR)
-		return 0;
-	if (!ts_json_str_eq(&ch, "l2_data") && !ts_json_str_eq(&ch, "market_trades"))
-		return 0;
-	ts_json_iter(&it, &evs);
-	while (ts_json_next(&it, NULL, &ev)) {
-		struct sim_rsym *s;
-		if (ts_json_str_eq(&ch, "market_trades")) {
-			if (ts_json_get(&ev, "trades", &trs) < 0 || trs.type != TS_J_ARR)
-				return -1;
-			ts_json_iter(&iu, &trs);
-			while (ts_json_next(&iu, NULL, &tr)) {
-				int64_t id;
-				if (ts_json_get(&tr, "product_id", &pid) < 0 ||
-				    !(p = ts_json_str_raw(&pid, &n)) ||
-				    ts_json_get_i64(&tr, "trade_id", &id) < 0 || !(s = rsym(t, p, n)))
-					return -1;
-				trade_seen(s, id);
-			}
-			continue;
-		}
-		if (ts_json_get(&ev, "type", &type) < 0 || ts_json_get(&ev, "product_id", &pid) < 0 ||
-		    !(p = ts_json_str_raw(&pid, &n)) || ts_json_get(&ev, "updates", &ups) < 0 ||
-		    ups.type != TS_J_ARR || !(s = rsym(t, p, n)))
-			return -1;
-		if (ts_json_str_eq(&type, "snapshot")) {
-			ts_book_clear(&s->book);
-			s->have_book = 1;
-		} else if (!s->have_book) {
-			continue;
-		}
-		ts_json_iter(&iu, &ups);
-		while (ts_json_next(&iu, NULL, &u)) {
-			struct ts_dec dp, dq;
-			if (ts_json_get(&u, "side", &side) < 0 ||
-			    ts_json_get(&u, "price_level", &px) < 0 ||
-			    ts_json_get(&u, "new_quantity", &qty) < 0 ||
-			    ts_json_dec(&px, &dp) || ts_json_dec(&qty, &dq) ||
-			    ts_book_set(&s->book, ts_json_str_eq(&side, "bid") ? TS_BID : TS_ASK,
-			    dp, dq) < 0)
-				return -1;
-		}
-	}
-	return 0;
+	t->ex = ex;
+	if (ex->truth_init)
+		ex->truth_init(t, r);
 }
 
 void
@@ -374,7 +261,7 @@ sim_rtruth_advance(struct sim_rtruth *t, const struct sim_replay *r, size_t pos)
 		const struct sim_rec *rec = &r->recv[t->pos];
 		struct ts_jval msg;
 		if (ts_json_parse(rec->data, rec->len, &msg, NULL) < 0 || msg.type != TS_J_OBJ ||
-		    (t->binance ? bn_apply(t, &msg) : cb_apply(t, &msg)) < 0)
+		    t->ex->truth_apply(t, &msg) < 0)
 			t->bad++;
 	}
 }
@@ -382,16 +269,17 @@ sim_rtruth_advance(struct sim_rtruth *t, const struct sim_replay *r, size_t pos)
 const struct sim_rsym *
 sim_rtruth_find(const struct sim_rtruth *t, const char *name)
 {
-	char flat[32];
-	size_t k = 0;
+	char native[32] = "", base[32];
+	const char *dash = strchr(name, '-');
 
-	/* canonical BTC-USDT is Binance's BTCUSDT; Coinbase's ids are canonical */
-	for (const char *p = name; *p && k + 1 < sizeof flat; p++)
-		if (*p != '-')
-			flat[k++] = *p;
-	flat[k] = '\0';
+	/* canonical BTC-USDT is Binance's BTCUSDT: the exchange's own name */
+	if (dash && (size_t)(dash - name) < sizeof base) {
+		memcpy(base, name, (size_t)(dash - name));
+		base[dash - name] = '\0';
+		t->ex->native(native, sizeof native, base, dash + 1);
+	}
 	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].native, name) || (t->binance && !strcmp(t->v[i].native, flat)))
+		if (!strcmp(t->v[i].native, name) || (native[0] && !strcmp(t->v[i].native, native)))
 			return &t->v[i];
 	return NULL;
 }

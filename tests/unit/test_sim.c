@@ -1,17 +1,84 @@
-/* test_sim: ts-sim's market model (determinism, book and trade consistency, candles), formats and REST */
+/* test_sim: ts-sim's market model (determinism, book and trade consistency, candles), the protocols' messages (through sim_ex.h, with a fake core) and REST */
 #include <stdlib.h>
 #include <string.h>
 
 #include "book.h"
 #include "json.h"
 #include "sim.h"
+#include "sim_ex.h"
 #include "sim_replay.h"
 #include "t.h"
 
 #define T0 INT64_C(1786309548000000) /* 2026-08-09T21:05:48Z */
 
+#define SIM_COINBASE sim_ex_find("coinbase")
+#define SIM_BINANCE sim_ex_find("binance")
+
+/* ---- a fake core: the frames a protocol queues go into `sent` ---- */
+
+static struct sim_market *fake_market;
+static struct sim_buf sent;   /* the frames, each followed by a newline */
+static int nsent, nbad;
+
+struct sim_market *sim_the_market(void) { return fake_market; }
+int sim_replaying(void) { return 0; }
+int64_t sim_start_us(void) { return T0; }
+void sim_close_after_drain(struct sim_conn *c) { (void)c; }
+void sim_replay_start(struct sim_conn *c) { (void)c; }
+struct sim_conn *sim_conn_next(const struct sim_ex *x, struct sim_conn *prev)
+{
+	(void)x;
+	(void)prev;
+	return NULL;
+}
+void sim_bad_input(const char *fmt, ...) { (void)fmt; nbad++; }
+
+void
+sim_send3(struct sim_conn *c, const char *a, size_t an, const char *b, size_t bn,
+    const char *d, size_t dn)
+{
+	(void)c;
+	sim_put(&sent, a, an);
+	sim_put(&sent, b, bn);
+	sim_put(&sent, d, dn);
+	SIM_PUTS(&sent, "\n");
+	nsent++;
+}
+
+void
+sim_send(struct sim_conn *c, const char *p, size_t n)
+{
+	sim_send3(c, p, n, NULL, 0, NULL, 0);
+}
+
+/* A connection of exchange x (free c->xd). */
+static struct sim_conn
+fake_conn(const struct sim_ex *x)
+{
+	struct sim_conn c;
+	memset(&c, 0, sizeof c);
+	c.ex = x;
+	c.xd = calloc(1, x->conn_size ? x->conn_size : 1);
+	return c;
+}
+
+/* The last frame sent, as a NUL-terminated string in `last`. */
+static char last[1 << 20];
+static const char *
+last_frame(void)
+{
+	size_t end = sent.len, start;
+	if (end == 0)
+		return "";
+	start = end - 1;
+	while (start > 0 && sent.p[start - 1] != '\n')
+		start--;
+	snprintf(last, sizeof last, "%.*s", (int)(end - 1 - start), sent.p + start);
+	return last;
+}
+
 static void
-market(struct sim_market *m, uint64_t seed, enum sim_ex ex, const char *sym)
+market(struct sim_market *m, uint64_t seed, const struct sim_ex *ex, const char *sym)
 {
 	const char *why;
 	memset(m, 0, sizeof *m);
@@ -229,53 +296,79 @@ test_candles_from_trades(void)
 }
 
 static int
-parse(const struct sim_buf *b, struct ts_jval *v)
+parse_str(const char *p, struct ts_jval *v)
 {
-	return ts_json_parse(b->p, b->len, v, NULL);
+	return ts_json_parse(p, strlen(p), v, NULL);
 }
 
 static void
 test_messages(void)
 {
+	const struct sim_ex *cb = SIM_COINBASE, *bn = SIM_BINANCE;
 	struct sim_market m;
 	struct sim_event ev;
-	struct sim_buf h = { 0 }, t = { 0 }, all = { 0 };
+	struct sim_conn c;
 	struct ts_jval v, x;
 	char buf[64];
+	int64_t seq = -1;
 	int trades = 0;
+	static const char sub[] =
+	    "{\"type\":\"subscribe\",\"channel\":\"level2\",\"product_ids\":[\"BTC-USD\"]}";
 
-	market(&m, 3, SIM_COINBASE, "BTC-USD");
-	sim_cb_l2_snapshot(&h, &t, m.sym[0], T0);
-	sim_put(&all, h.p, h.len);
-	SIM_PUTS(&all, "17");
-	sim_put(&all, t.p, t.len);
-	CHECK_INT(parse(&all, &v), 0);
+	CHECK(cb != NULL && bn != NULL);
+	if (!cb || !bn)
+		return;
+	/* Coinbase: a subscription gets the snapshot, then the subscriptions */
+	market(&m, 3, cb, "BTC-USD");
+	fake_market = &m;
+	c = fake_conn(cb);
+	sent.len = 0;
+	nsent = 0;
+	cb->ws_receive(&c, sub, sizeof sub - 1);
+	CHECK_INT(nsent, 2);
+	CHECK(c.sub[0] & SIM_SUB_BOOK);
+	CHECK_INT(ts_json_parse(sent.p, (size_t)((char *)memchr(sent.p, '\n', sent.len) - sent.p),
+	    &v, NULL), 0);
 	CHECK_INT(ts_json_get_str(&v, "channel", buf, sizeof buf) > 0, 1);
 	CHECK_STR(buf, "l2_data");
-	CHECK_INT(ts_json_get_i64(&v, "sequence_num", &(int64_t){ 0 }), 0);
+	CHECK_INT(ts_json_get_i64(&v, "sequence_num", &seq), 0);
+	CHECK_INT(seq, 0);
+	CHECK_INT(parse_str(last_frame(), &v), 0);
+	CHECK_INT(ts_json_get_str(&v, "channel", buf, sizeof buf) > 0, 1);
+	CHECK_STR(buf, "subscriptions");
 	for (int i = 0; i < 200 && !trades; i++) {
 		sim_market_step(&m, m.sym[0], T0, &ev);
 		if (!ev.nfill)
 			continue;
 		trades = 1;
-		sim_cb_trades(&h, &t, &ev);
-		all.len = 0;
-		sim_put(&all, h.p, h.len);
-		SIM_PUTS(&all, "5");
-		sim_put(&all, t.p, t.len);
-		CHECK_INT(parse(&all, &v), 0);
+		cb->send_trades(&c, &ev, 1);
+		CHECK_INT(parse_str(last_frame(), &v), 0);
 		CHECK_INT(ts_json_get(&v, "events", &x), 0);
+		CHECK_INT(ts_json_get_i64(&v, "sequence_num", &seq), 0);
+		CHECK_INT(seq, 2);
 		/* the maker side: a taker buy is listed as SELL */
-		CHECK(strstr(all.p, ev.fill[0].taker_buy ? "\"side\":\"SELL\"" : "\"side\":\"BUY\"") != NULL);
+		CHECK(strstr(last, ev.fill[0].taker_buy ? "\"side\":\"SELL\"" : "\"side\":\"BUY\"") != NULL);
 	}
 	CHECK(trades);
+	/* a lost book message still takes its sequence number */
+	nsent = 0;
+	cb->send_book(&c, &ev, 1, SIM_COPIES_LOST);
+	CHECK_INT(nsent, 0);
+	cb->send_book(&c, &ev, 1, SIM_COPIES_TWICE);
+	CHECK_INT(nsent, 2);
+	CHECK_INT(parse_str(last_frame(), &v), 0);
+	CHECK_INT(ts_json_get_i64(&v, "sequence_num", &seq), 0);
+	CHECK_INT(seq, 4);
+	free(c.xd);
 	sim_market_free(&m);
 
-	market(&m, 3, SIM_BINANCE, "BTC-USDT");
+	/* Binance: a raw payload, and the same wrapped for a combined stream */
+	market(&m, 3, bn, "BTC-USDT");
+	fake_market = &m;
 	sim_market_step(&m, m.sym[0], T0, &ev);
-	all.len = 0;
-	sim_bn_depth(&all, &ev);
-	CHECK_INT(parse(&all, &v), 0);
+	c = fake_conn(bn);
+	bn->send_book(&c, &ev, 1, SIM_COPIES_ONE);
+	CHECK_INT(parse_str(last_frame(), &v), 0);
 	CHECK_INT(ts_json_get_str(&v, "s", buf, sizeof buf) > 0, 1);
 	CHECK_STR(buf, "BTCUSDT");
 	{
@@ -285,16 +378,24 @@ test_messages(void)
 		CHECK_INT(U, (int64_t)ev.first_uid);
 		CHECK_INT(u, (int64_t)ev.last_uid);
 	}
+	free(c.xd);
+	c = fake_conn(bn);
+	CHECK_INT(bn->ws_open(&c, "/stream", "streams=btcusdt@depth@100ms"), 0);
+	CHECK(c.sub[0] & SIM_SUB_BOOK);
+	bn->send_book(&c, &ev, 1, SIM_COPIES_ONE);
+	CHECK_INT(parse_str(last_frame(), &v), 0);
+	CHECK_INT(ts_json_get_str(&v, "stream", buf, sizeof buf) > 0, 1);
+	CHECK_STR(buf, "btcusdt@depth@100ms");
+	CHECK_INT(ts_json_get(&v, "data", &x), 0);
+	free(c.xd);
 	sim_market_free(&m);
-	sim_buf_free(&h);
-	sim_buf_free(&t);
-	sim_buf_free(&all);
+	sim_buf_free(&sent);
 }
 
 static void
 rest(struct sim_market *m, const char *path, const char *q, struct sim_resp *r, struct ts_jval *v)
 {
-	sim_rest(m, 3, path, q, T0 + 600 * INT64_C(1000000), r);
+	sim_rest(m, ~0u, path, q, T0 + 600 * INT64_C(1000000), r);
 	if (ts_json_parse(r->body.p, r->body.len, v, NULL) < 0) {
 		printf("#   %s?%s: not JSON: %.*s\n", path, q, (int)r->body.len, r->body.p);
 		t_failed_checks++;
@@ -411,7 +512,7 @@ test_replay_load(void)
 		struct sim_rtruth t;
 		const struct sim_rsym *s;
 		int64_t snap_u = 0;
-		sim_rtruth_init(&t, &r, 1);
+		sim_rtruth_init(&t, &r, SIM_BINANCE);
 		s = sim_rtruth_find(&t, "NKN-USDT");
 		CHECK(s != NULL && s->have_book && s->book.n[0] > 0 && s->book.n[1] > 0);
 		CHECK(sim_rtruth_find(&t, "NKNUSDT") == s);
@@ -443,7 +544,7 @@ cmp_i64(const void *a, const void *b)
  * per taker order, book depth; a level appears once in a message; no book
  * is ever crossed. */
 static void
-realism(enum sim_ex ex, const char *sym, double levels, double deletes, int64_t p50_lo,
+realism(const struct sim_ex *ex, const char *sym, double levels, double deletes, int64_t p50_lo,
     int64_t p50_hi, int depth_lo)
 {
 	struct sim_market m;
@@ -472,7 +573,7 @@ realism(enum sim_ex ex, const char *sym, double levels, double deletes, int64_t 
 	}
 	qsort(dist, (size_t)nd, sizeof *dist, cmp_i64);
 	printf("#   %s %s: %.2f levels a message, %.1f%% deletes, p50 %lld ticks from the top, "
-	    "%.2f trades a taker order, depth %d/%d\n", sim_ex_name(ex), sym,
+	    "%.2f trades a taker order, depth %d/%d\n", ex->name, sym,
 	    (double)nchg / STEPS, 100.0 * (double)ndel / (double)nchg, (long long)dist[nd / 2],
 	    (double)nfill / (double)ntrade, m.sym[0]->n[0], m.sym[0]->n[1]);
 	CHECK((double)nchg / STEPS > levels * 0.85 && (double)nchg / STEPS < levels * 1.15);
