@@ -1,6 +1,7 @@
 /* bus.c: endpoint resolution and bus sockets */
 #include "bus.h"
 #include "log.h"
+#include "path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,16 +86,12 @@ resolve_dir(const char *dir, struct ts_bus_ep *ep, char *err, size_t errlen)
 const char *
 ts_bus_keydir(void)
 {
-	const char *d = getenv("TS_BUS_KEYS"), *cfg = getenv("XDG_CONFIG_HOME"),
-		   *home = getenv("HOME");
+	const char *d = getenv("TS_BUS_KEYS");
 
 	if (d && *d)
 		snprintf(curve.keydir, sizeof curve.keydir, "%s", d);
-	else if (cfg && *cfg == '/')
-		snprintf(curve.keydir, sizeof curve.keydir, "%s/tradesuite/curve", cfg);
-	else
-		snprintf(curve.keydir, sizeof curve.keydir, "%s/.config/tradesuite/curve",
-		    home ? home : "");
+	else if (ts_xdg_path(TS_XDG_CONFIG, "curve", curve.keydir, sizeof curve.keydir) < 0)
+		snprintf(curve.keydir, sizeof curve.keydir, "curve"); /* no home: found nowhere */
 	return curve.keydir;
 }
 

@@ -104,16 +104,11 @@ int alert_rule_from_words(char **w, int n, const char *file, int compile_jq,
 size_t alert_rule_format(const struct alert_rule *r, char *buf, size_t n);
 const char *alert_kind_name(enum alert_kind k);
 
-/* Default file locations (static buffers). */
+/* Default file locations (static buffers; NULL when there is no home
+ * directory to put them in: see path.h). */
 const char *alert_default_rules_path(void);
 const char *alert_default_state_path(void);
 
-/* Replace a file's contents atomically: temp file in the same directory,
- * fsync (when `sync`), rename, fsync of the directory (when `sync`).
- * Creates the directory. 0 or -1. Without sync a crash of the process
- * still leaves the old or the new file; a crash of the machine may lose
- * the last write (fine for the state file, which is rewritten often). */
-int alert_write_atomic(const char *path, const char *data, size_t len, int sync);
 /* Read a whole file (NUL-terminated, caller frees). NULL with errno. */
 char *alert_read_file(const char *path, size_t *len);
 

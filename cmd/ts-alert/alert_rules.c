@@ -1,6 +1,7 @@
 /* alert_rules.c: the alerts.conf format: words, rules, settings, atomic file writes */
 #include "alert.h"
 #include "log.h"
+#include "path.h"
 #include "tm.h"
 
 #include <ctype.h>
@@ -31,111 +32,18 @@ alert_kind_name(enum alert_kind k)
 
 /* ---- paths and files ---------------------------------------------------- */
 
-static const char *
-xdg(const char *var, const char *fallback, const char *leaf, char *buf, size_t n)
-{
-	const char *d = getenv(var), *home = getenv("HOME");
-
-	if (d && *d == '/')
-		snprintf(buf, n, "%s/tradesuite/%s", d, leaf);
-	else
-		snprintf(buf, n, "%s/%s/tradesuite/%s", home && *home ? home : ".",
-		    fallback, leaf);
-	return buf;
-}
-
 const char *
 alert_default_rules_path(void)
 {
 	static char buf[PATH_MAX];
-	return xdg("XDG_CONFIG_HOME", ".config", "alerts.conf", buf, sizeof buf);
+	return ts_xdg_path(TS_XDG_CONFIG, "alerts.conf", buf, sizeof buf) < 0 ? NULL : buf;
 }
 
 const char *
 alert_default_state_path(void)
 {
 	static char buf[PATH_MAX];
-	return xdg("XDG_STATE_HOME", ".local/state", "alerts.state", buf, sizeof buf);
-}
-
-static int
-mkdirs(const char *dir)
-{
-	char tmp[PATH_MAX];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof tmp)
-		return 0;
-	memcpy(tmp, dir, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-int
-alert_write_atomic(const char *path, const char *data, size_t len, int sync)
-{
-	char dir[PATH_MAX], tmp[PATH_MAX + 16];
-	const char *slash = strrchr(path, '/');
-	size_t dl = slash ? (size_t)(slash - path) : 1;
-	struct stat st;
-	mode_t mode = 0600;
-	int fd, e;
-
-	if (dl >= sizeof dir)
-		return errno = ENAMETOOLONG, -1;
-	if (slash)
-		memcpy(dir, path, dl);
-	else
-		dir[0] = '.';
-	dir[dl] = '\0';
-	if (dl == 0)
-		strcpy(dir, "/");
-	if (mkdirs(dir) < 0)
-		return -1;
-	if (stat(path, &st) == 0)
-		mode = st.st_mode & 07777;
-	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) < 0)
-		return -1;
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (sync && fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	if (sync && (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	return 0;
-fail:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = e;
-	return -1;
+	return ts_xdg_path(TS_XDG_STATE, "alerts.state", buf, sizeof buf) < 0 ? NULL : buf;
 }
 
 char *

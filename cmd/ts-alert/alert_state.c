@@ -4,6 +4,7 @@
  * and condition, so an edited condition starts afresh. */
 #include "alert.h"
 #include "log.h"
+#include "path.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ alert_state_save(const char *path, const struct alert_rules *rs)
 		    (long long)a->last_fired);
 	}
 	fclose(f);
-	r = alert_write_atomic(path, buf, len, 0);
+	r = ts_write_atomic(path, buf, len, 0600);
 	free(buf);
 	return r;
 }

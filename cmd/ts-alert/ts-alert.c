@@ -18,6 +18,7 @@
 #include "alert.h"
 #include "bus.h"
 #include "log.h"
+#include "path.h"
 #include "loop.h"
 #include "msg.h"
 #include "tm.h"
@@ -349,17 +350,9 @@ watch_rules(struct app *a, struct ts_loop *l)
 	    slash ? a->o->rules : ".");
 	if (!dir[0])
 		strcpy(dir, "/");
-	{
-		/* create the directory so there is something to watch */
-		char tmp[PATH_MAX + 8];
-		snprintf(tmp, sizeof tmp, "%s/.probe", dir);
-		for (char *p = tmp + 1; *p; p++)
-			if (*p == '/') {
-				*p = '\0';
-				(void)mkdir(tmp, 0700);
-				*p = '/';
-			}
-	}
+	/* create the directory so there is something to watch (a read-only
+	 * place such as /etc/tradesuite of a service already exists) */
+	(void)ts_mkdir_p(dir, 0700);
 	a->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (a->ino_fd >= 0 && inotify_add_watch(a->ino_fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO |
 	    IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB) >= 0) {
@@ -458,7 +451,7 @@ read_rules_text(const char *path, size_t *len)
 static void
 write_rules_text(const char *path, const char *text, size_t len)
 {
-	if (alert_write_atomic(path, text, len, 1) < 0)
+	if (ts_write_atomic(path, text, len, 0600) < 0)
 		ts_die_errno(TS_EXIT_TEMP, "cannot write '%s'", path);
 }
 
@@ -857,6 +850,10 @@ main(int argc, char **argv)
 		default: ts_usage_error(NULL, NULL);
 		}
 	}
+	if (!o.rules || !o.state)
+		ts_die(TS_EXIT_USAGE, "no home directory for the %s file: set HOME, "
+		    "XDG_CONFIG_HOME and XDG_STATE_HOME, or give %s", !o.rules ? "rules" : "state",
+		    !o.rules ? "-f FILE" : "--state FILE");
 	cmd = optind < argc ? argv[optind++] : "run";
 	argc -= optind;
 	argv += optind;

@@ -18,6 +18,7 @@
 #include "ex.h"
 #include "http.h"
 #include "log.h"
+#include "path.h"
 #include "loop.h"
 #include "msg.h"
 #include "tm.h"
@@ -829,11 +830,10 @@ on_tick(struct ts_loop *l, unsigned id, void *arg)
 /* The cache is keyed by exchange and REST host: the simulator's list of two
  * symbols must never stand in for the real exchange's. The exchange's
  * second and later lists (list > 0) have "-N" before ".json". */
-static void
+static int
 cache_path(struct app *a, int list, char *buf, size_t n)
 {
-	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char host[320];
+	char host[320], leaf[400];
 	size_t i;
 
 	snprintf(host, sizeof host, "%s_%d", a->rest.host, a->rest.port);
@@ -842,37 +842,18 @@ cache_path(struct app *a, int list, char *buf, size_t n)
 			host[i] = '_';
 	if (list > 0)
 		snprintf(host + i, sizeof host - i, "-%d", list + 1);
-	if (x && *x)
-		snprintf(buf, n, "%s/tradesuite/instruments-%s-%s.json", x, a->ex->name, host);
-	else
-		snprintf(buf, n, "%s/.cache/tradesuite/instruments-%s-%s.json",
-		    home ? home : "/tmp", a->ex->name, host);
+	snprintf(leaf, sizeof leaf, "instruments-%s-%s.json", a->ex->name, host);
+	return ts_xdg_path(TS_XDG_CACHE, leaf, buf, n);
 }
 
 static void
 save_cache(struct app *a, int list, const char *body, size_t n)
 {
-	char path[1024], tmp[1100];
-	char *slash;
-	FILE *fp;
+	char path[1024];
 
-	cache_path(a, list, path, sizeof path);
-	snprintf(tmp, sizeof tmp, "%s", path);
-	if ((slash = strrchr(tmp, '/'))) {
-		*slash = '\0';
-		for (char *p = tmp + 1; *p; p++)
-			if (*p == '/') {
-				*p = '\0';
-				mkdir(tmp, 0700);
-				*p = '/';
-			}
-		mkdir(tmp, 0700);
-	}
-	snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
-	if (!(fp = fopen(tmp, "w")))
-		return;
-	if (fwrite(body, 1, n, fp) != n || fclose(fp) != 0 || rename(tmp, path) < 0)
-		unlink(tmp);
+	if (cache_path(a, list, path, sizeof path) < 0 ||
+	    ts_write_atomic(path, body, n, 0600) < 0)
+		ts_debug("cannot cache the instrument list in '%s': %s", path, strerror(errno));
 }
 
 /* Fetch one instrument list (path, the list-th of the adapter's) before

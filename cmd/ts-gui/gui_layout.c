@@ -5,6 +5,7 @@
 
 #include "gui.h"
 #include "log.h"
+#include "path.h"
 #include "tm.h"
 
 void
@@ -74,7 +75,6 @@ gui_layout_save(const char *path)
 	GKeyFile *kf = g_key_file_new();
 	PanelGrid *grid = PANEL_GRID(G.grid);
 	GError *e = NULL;
-	char *dir;
 	int n = 0, dc = 0, rc = 0;
 
 	g_key_file_set_integer(kf, "layout", "version", 1);
@@ -112,9 +112,8 @@ gui_layout_save(const char *path)
 		dc += used;
 	}
 	g_key_file_set_integer(kf, "layout", "panels", n);
-	dir = g_path_get_dirname(path);
-	if (g_mkdir_with_parents(dir, 0700) < 0) {
-		ts_warn_errno("cannot create '%s'", dir);
+	if (ts_mkdir_parent(path, 0700) < 0) {
+		ts_warn_errno("cannot create the directory of '%s'", path);
 		rc = -1;
 	} else if (!g_key_file_save_to_file(kf, path, &e)) {
 		ts_warn("cannot save the layout to '%s': %s", path, e->message);
@@ -123,7 +122,6 @@ gui_layout_save(const char *path)
 	} else {
 		ts_info("layout saved to '%s' (%d panels)", path, n);
 	}
-	g_free(dir);
 	g_key_file_free(kf);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "bus.h"
 #include "gui.h"
 #include "log.h"
+#include "path.h"
 #include "tm.h"
 
 static const char usage[] =
@@ -938,9 +939,10 @@ main(int argc, char **argv)
 	if (opt.layout) {
 		snprintf(G.layout_path, sizeof G.layout_path, "%s", opt.layout);
 	} else {
-		char *p = g_build_filename(g_get_user_config_dir(), "tradesuite", "layout.ini", NULL);
-		snprintf(G.layout_path, sizeof G.layout_path, "%s", p);
-		g_free(p);
+		if (ts_xdg_path(TS_XDG_CONFIG, "layout.ini", G.layout_path,
+		    sizeof G.layout_path) < 0)
+			ts_die(TS_EXIT_USAGE, "no home directory for the layout: set HOME or "
+			    "XDG_CONFIG_HOME, or give --layout FILE");
 	}
 	if (!gtk_init_check())
 		ts_die(TS_EXIT_TEMP, "cannot open a display (is DISPLAY or WAYLAND_DISPLAY set?)");

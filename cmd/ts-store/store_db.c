@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "path.h"
 #include "store.h"
 #include "tm.h"
 
@@ -36,39 +37,12 @@ static const char schema[] =
 "  since INTEGER, until INTEGER, missing INTEGER, reason TEXT NOT NULL);"
 "PRAGMA user_version = 1;";
 
-static int
-mkdirs(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
 int
 store_default_path(char *buf, size_t n, int make)
 {
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	int r;
-
-	if (xdg && *xdg == '/')
-		r = snprintf(buf, n, "%s/tradesuite/store.db", xdg);
-	else if (home && *home)
-		r = snprintf(buf, n, "%s/.local/share/tradesuite/store.db", home);
-	else
-		r = snprintf(buf, n, "/tmp/tradesuite-%u/store.db", (unsigned)getuid());
-	if (r < 0 || (size_t)r >= n) {
-		errno = ENAMETOOLONG;
+	if (ts_xdg_path(TS_XDG_DATA, "store.db", buf, n) < 0)
 		return -1;
-	}
-	return make ? mkdirs(buf) : 0;
+	return make ? ts_mkdir_parent(buf, 0700) : 0;
 }
 
 static int
@@ -87,7 +61,6 @@ store_open(struct store *s, const char *path, int readonly, char *err, size_t er
 {
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	char *msg = NULL;
-	char dir[PATH_MAX];
 
 	static int configured;
 
@@ -100,10 +73,8 @@ store_open(struct store *s, const char *path, int readonly, char *err, size_t er
 	memset(s, 0, sizeof *s);
 	s->last_market = -1;
 	snprintf(s->path, sizeof s->path, "%s", path);
-	if (!readonly) {
-		snprintf(dir, sizeof dir, "%s", path);
-		mkdirs(dir);
-	}
+	if (!readonly)
+		(void)ts_mkdir_parent(path, 0700); /* sqlite3_open_v2 says why not */
 	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
 		    s->db ? sqlite3_errmsg(s->db) : "out of memory");

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "log.h"
+#include "path.h"
 #include "store.h"
 #include "tm.h"
 
@@ -56,23 +57,6 @@ static void
 seg_path(const struct influx *ix, uint64_t seg, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s/%016" PRIx64 ".lp", ix->dir, seg);
-}
-
-static int
-mkdir_p(const char *path)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof p, "%s", path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	return mkdir(p, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 /* Find the segments a previous run left. */
@@ -173,15 +157,12 @@ influx_new(const struct influx_conf *c, char *err, size_t errlen)
 		snprintf(ix->auth, sizeof ix->auth, "Authorization: Token %s", token);
 	if (c->spool_dir) {
 		snprintf(ix->dir, sizeof ix->dir, "%s", c->spool_dir);
-	} else {
-		const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-		if (st && *st == '/')
-			snprintf(ix->dir, sizeof ix->dir, "%s/tradesuite/influx-spool", st);
-		else
-			snprintf(ix->dir, sizeof ix->dir, "%s/.local/state/tradesuite/influx-spool",
-			    home ? home : "/tmp");
+	} else if (ts_xdg_path(TS_XDG_STATE, "influx-spool", ix->dir, sizeof ix->dir) < 0) {
+		snprintf(err, errlen, "no home directory for the influx spool: set HOME or "
+		    "XDG_STATE_HOME, or give --influx-spool");
+		goto fail;
 	}
-	if (mkdir_p(ix->dir) < 0 || scan_spool(ix) < 0) {
+	if (ts_mkdir_p(ix->dir, 0700) < 0 || scan_spool(ix) < 0) {
 		snprintf(err, errlen, "cannot use spool directory '%s': %s", ix->dir, strerror(errno));
 		goto fail;
 	}
@@ -208,8 +189,7 @@ fail:
 static void
 spool_batch(struct influx *ix)
 {
-	char path[PATH_MAX + 32], tmp[PATH_MAX + 32];
-	int fd;
+	char path[PATH_MAX + 32];
 
 	if (!ix->len)
 		return;
@@ -220,12 +200,9 @@ spool_batch(struct influx *ix)
 		goto done;
 	}
 	seg_path(ix, ix->seg_next, path, sizeof path);
-	snprintf(tmp, sizeof tmp, "%s/.batch.tmp", ix->dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || write(fd, ix->buf, ix->len) != (ssize_t)ix->len || close(fd) < 0 ||
-	    rename(tmp, path) < 0) {
+	if (ts_write_atomic(path, ix->buf, ix->len, 0600) < 0) {
 		ts_warn_rl(&ix->rl, "cannot write influx spool '%s': %s; dropped %ld points",
-		    tmp, strerror(errno), ix->npoints);
+		    path, strerror(errno), ix->npoints);
 		ix->st.dropped += (uint64_t)ix->npoints;
 		goto done;
 	}

@@ -16,6 +16,7 @@
 
 #include "bus.h"
 #include "log.h"
+#include "path.h"
 #include "loop.h"
 #include "msg.h"
 #include "store.h"
@@ -294,7 +295,7 @@ static void
 parse_opts(struct opts *o, int argc, char **argv)
 {
 	char path[PATH_MAX];
-	const char *cfg = NULL, *x;
+	const char *cfg = NULL;
 	int c;
 
 	o->batch = 10000;
@@ -316,13 +317,8 @@ parse_opts(struct opts *o, int argc, char **argv)
 	if (cfg) {
 		load_config(o, cfg, 1);
 	} else {
-		x = getenv("XDG_CONFIG_HOME");
-		if (x && *x == '/')
-			snprintf(path, sizeof path, "%s/tradesuite/store.ini", x);
-		else
-			snprintf(path, sizeof path, "%s/.config/tradesuite/store.ini",
-			    getenv("HOME") ? getenv("HOME") : "");
-		load_config(o, path, 0);
+		if (ts_xdg_path(TS_XDG_CONFIG, "store.ini", path, sizeof path) == 0)
+			load_config(o, path, 0);
 	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "B:c:d:n:f:w:qh", long_opts, NULL)) != -1) {

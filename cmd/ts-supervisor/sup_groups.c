@@ -32,6 +32,7 @@
 
 #include "bus.h"
 #include "log.h"
+#include "path.h"
 #include "sup.h"
 #include "tm.h"
 
@@ -114,24 +115,16 @@ void
 sup_groups_save(struct sup *s)
 {
 	static struct ts_ratelimit rl = TS_RATELIMIT_INIT(0.1, 3);
-	char tmp[sizeof s->groups_path + 8], self[256];
+	char self[256], *buf = NULL;
+	size_t len = 0;
 	FILE *f;
-	int fd;
 
 	if (!s->groups_path[0])
 		return;
 	if (proc_exe(getpid(), self, sizeof self) < 0)
 		self[0] = '\0';
-	snprintf(tmp, sizeof tmp, "%s.new", s->groups_path);
-	/* a new file of our own, never one someone left (or linked) there */
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
-	    !(f = fdopen(fd, "w"))) {
-		ts_warn_rl(&rl, "cannot write '%s': %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
+	if (!(f = open_memstream(&buf, &len)))
+		ts_die(TS_EXIT_TEMP, "out of memory");
 	for (int i = 0; i < SUP_MAX_PROCS; i++) {
 		struct sup_proc *p = &s->proc[i];
 		if (!p->used)
@@ -146,10 +139,12 @@ sup_groups_save(struct sup *s)
 		if (p->orphan_pgid > 0 && p->orphan_start)
 			fprintf(f, "%ld %llu -\n", (long)p->orphan_pgid, p->orphan_start);
 	}
-	if (fclose(f) != 0 || rename(tmp, s->groups_path) < 0) {
+	if (fclose(f) != 0)
+		ts_die(TS_EXIT_TEMP, "out of memory");
+	/* a new file of our own, never one someone left (or linked) there */
+	if (ts_write_atomic(s->groups_path, buf, len, 0600) < 0)
 		ts_warn_rl(&rl, "cannot write '%s': %s", s->groups_path, strerror(errno));
-		unlink(tmp);
-	}
+	free(buf);
 }
 
 /* Is group `pgid`, whose leader started at `start` and runs `exe` ("-":

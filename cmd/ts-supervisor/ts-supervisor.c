@@ -16,6 +16,7 @@
 
 #include "bus.h"
 #include "log.h"
+#include "path.h"
 #include "loop.h"
 #include "sup.h"
 #include "tm.h"
@@ -339,13 +340,7 @@ free_port(void)
 static void
 config_path(char *buf, size_t n)
 {
-	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-
-	if (x && *x == '/')
-		snprintf(buf, n, "%s/tradesuite/tradesuite.ini", x);
-	else if (home && *home)
-		snprintf(buf, n, "%s/.config/tradesuite/tradesuite.ini", home);
-	else
+	if (ts_xdg_path(TS_XDG_CONFIG, "tradesuite.ini", buf, n) < 0)
 		buf[0] = '\0';
 }
 
