@@ -140,6 +140,21 @@ struct fsym {
 	void *xd;         /* the adapter's own state */
 };
 
+/* Messages an adapter holds while a book snapshot is on its way: copies of
+ * their text, at most FEED_EVQ_MAX; when full the older half goes in one
+ * move (one at a time was a shift of 20,000 pointers per message while a
+ * snapshot was late), and the sync procedure notices the hole.
+ * Zero-initialise; feed_evq_free releases it. */
+#define FEED_EVQ_MAX 20000
+struct feed_evq {
+	char **ev;
+	size_t *evn, nev, capev, capevn;
+};
+void feed_evq_push(struct feed_evq *q, const char *p, size_t n);
+/* Drop every message, keeping the memory. */
+void feed_evq_clear(struct feed_evq *q);
+void feed_evq_free(struct feed_evq *q);
+
 /* What the core needs from the outside world. */
 struct feed_ops {
 	void *ctx;
@@ -256,6 +271,30 @@ void feed_book_republish(struct feed *f, struct fsym *s);
 /* Publish status/feed/EX: state is "connected", "reconnecting", …;
  * event and detail (both may be NULL) name what happened. */
 void feed_status(struct feed *f, const char *state, const char *event, const char *detail);
+
+/* A REST answer other than 200 to what ("depth snapshot") of s: warned
+ * (rate-limited) and reported on status/feed/EX as rest_error. Returns 1
+ * when the status says asking again is useless (a 4xx but 429 and 418,
+ * the rate limits), else 0. */
+int feed_rest_error(struct feed *f, struct fsym *s, const char *what, long status);
+
+/* A REST book snapshot an adapter waits for (zero-initialise): one at a
+ * time per symbol. */
+struct feed_snapreq {
+	int inflight, again;
+};
+/* GET path as s's REST_SNAPSHOT, unless one is on its way: then that
+ * answer, which may predate the need, is dropped and asked again. */
+void feed_snap_get(struct feed *f, struct fsym *s, struct feed_snapreq *r, const char *path);
+/* on_rest's answer to it: 1 when body is the snapshot to apply. 0 when it
+ * is no longer needed (s not syncing, or disconnected), was superseded, or
+ * failed (reported); ask(f, s) then asks again, unless the failure is
+ * permanent or it is not needed. */
+int feed_snap_answer(struct feed *f, struct fsym *s, struct feed_snapreq *r, long status,
+    void (*ask)(struct feed *, struct fsym *));
+/* on_rest's answer to a REST_BACKFILL: 1 when body is to be read; 0 when
+ * no backfill runs any more, or it failed (reported, the backfill ended). */
+int feed_backfill_answer(struct feed *f, struct fsym *s, long status);
 
 /* Count a malformed message and warn (rate-limited). */
 void feed_malformed(struct feed *f, const char *what, const char *p, size_t n);

@@ -297,6 +297,62 @@ feed_malformed(struct feed *f, const char *what, const char *p, size_t n)
 	    (int)(n > 120 ? 120 : n), p);
 }
 
+int
+feed_rest_error(struct feed *f, struct fsym *s, const char *what, long status)
+{
+	char detail[160];
+
+	snprintf(detail, sizeof detail, "%s: %s answered %ld", s->sym, what, status);
+	ts_warn_rl(&f->rl, "%s %s", f->ex->name, detail);
+	feed_status(f, NULL, "rest_error", detail);
+	return status >= 400 && status < 500 && status != 429 && status != 418;
+}
+
+void
+feed_snap_get(struct feed *f, struct fsym *s, struct feed_snapreq *r, const char *path)
+{
+	if (r->inflight) {
+		r->again = 1;
+		return;
+	}
+	r->inflight = 1;
+	r->again = 0;
+	f->ops.rest_get(f->ops.ctx, s, REST_SNAPSHOT, path);
+}
+
+int
+feed_snap_answer(struct feed *f, struct fsym *s, struct feed_snapreq *r, long status,
+    void (*ask)(struct feed *, struct fsym *))
+{
+	r->inflight = 0;
+	if (s->bstate != BOOK_SYNCING || !f->connected)
+		return 0;
+	if (status != 200) {
+		if (!feed_rest_error(f, s, "book snapshot", status))
+			ask(f, s);
+		return 0;
+	}
+	if (r->again) {
+		r->again = 0;
+		ask(f, s);
+		return 0;
+	}
+	return 1;
+}
+
+int
+feed_backfill_answer(struct feed *f, struct fsym *s, long status)
+{
+	if (!s->backfilling)
+		return 0;
+	if (status != 200) {
+		feed_rest_error(f, s, "trade history", status);
+		feed_backfill_done(f, s);
+		return 0;
+	}
+	return 1;
+}
+
 int64_t
 feed_rfc3339(const struct ts_jval *v)
 {
@@ -571,6 +627,40 @@ feed_backfill_done(struct feed *f, struct fsym *s)
 }
 
 /* books */
+
+void
+feed_evq_push(struct feed_evq *q, const char *p, size_t n)
+{
+	if (q->nev >= FEED_EVQ_MAX) {
+		size_t drop = q->nev / 2;
+		for (size_t i = 0; i < drop; i++)
+			free(q->ev[i]);
+		memmove(q->ev, q->ev + drop, (q->nev - drop) * sizeof *q->ev);
+		memmove(q->evn, q->evn + drop, (q->nev - drop) * sizeof *q->evn);
+		q->nev -= drop;
+	}
+	ts_xgrow((void **)&q->ev, &q->capev, q->nev + 1, sizeof *q->ev);
+	ts_xgrow((void **)&q->evn, &q->capevn, q->nev + 1, sizeof *q->evn);
+	q->ev[q->nev] = ts_xstrndup(p, n);
+	q->evn[q->nev++] = n;
+}
+
+void
+feed_evq_clear(struct feed_evq *q)
+{
+	for (size_t i = 0; i < q->nev; i++)
+		free(q->ev[i]);
+	q->nev = 0;
+}
+
+void
+feed_evq_free(struct feed_evq *q)
+{
+	feed_evq_clear(q);
+	free(q->ev);
+	free(q->evn);
+	memset(q, 0, sizeof *q);
+}
 
 static void
 publish_snapshot(struct feed *f, struct fsym *s, int64_t ts, int64_t rt)

@@ -9,17 +9,13 @@
 #include "log.h"
 #include "tm.h"
 
-/* Depth events buffered while a snapshot is on its way; beyond this the
- * oldest are dropped and the sync procedure notices the hole. */
-#define BUF_MAX 20000
 /* Pages of 1000 trades one backfill may fetch before reporting the rest. */
 #define BACKFILL_PAGES 20
 
 struct bn_sym {
 	int sub;          /* CH_ bits subscribed on this connection */
-	char **ev;        /* buffered depth events (the data objects' text) */
-	size_t *evn, nev, capev, capevn;
-	int snap_inflight, snap_again;
+	struct feed_evq q; /* depth events buffered while a snapshot is on its way */
+	struct feed_snapreq snap;
 	int bf_pages;
 	int64_t bf_before;
 };
@@ -33,23 +29,13 @@ bs(struct fsym *s)
 }
 
 static void
-drop_events(struct bn_sym *b)
-{
-	for (size_t i = 0; i < b->nev; i++)
-		free(b->ev[i]);
-	b->nev = 0;
-}
-
-static void
 bn_free_sym(struct fsym *s)
 {
 	struct bn_sym *b = s->xd;
 
 	if (!b)
 		return;
-	drop_events(b);
-	free(b->ev);
-	free(b->evn);
+	feed_evq_free(&b->q);
 	free(b);
 	s->xd = NULL;
 }
@@ -126,17 +112,10 @@ send_method(struct feed *f, const char *method, struct fsym *s, int chs)
 static void
 request_snapshot(struct feed *f, struct fsym *s)
 {
-	struct bn_sym *b = bs(s);
 	char path[128];
 
-	if (b->snap_inflight) {
-		b->snap_again = 1; /* the answer in flight may predate the need */
-		return;
-	}
-	b->snap_inflight = 1;
-	b->snap_again = 0;
 	snprintf(path, sizeof path, "/api/v3/depth?symbol=%s&limit=1000", s->native);
-	f->ops.rest_get(f->ops.ctx, s, REST_SNAPSHOT, path);
+	feed_snap_get(f, s, &bs(s)->snap, path);
 }
 
 /* The connection's first streams go in its URL
@@ -230,7 +209,7 @@ bn_on_connect(struct feed *f)
 		struct fsym *s = f->symv[i];
 		struct bn_sym *b = bs(s);
 		b->sub = s->want;
-		drop_events(b);
+		feed_evq_clear(&b->q);
 		if (s->want & CH_BOOK)
 			request_snapshot(f, s);
 	}
@@ -242,7 +221,7 @@ bn_on_disconnect(struct feed *f)
 	for (size_t i = 0; i < f->nsym; i++) {
 		struct bn_sym *b = bs(f->symv[i]);
 		b->sub = 0;
-		drop_events(b);
+		feed_evq_clear(&b->q);
 	}
 }
 
@@ -257,7 +236,7 @@ bn_channel(struct feed *f, struct fsym *s, int ch, int on)
 	else
 		b->sub &= ~ch;
 	if (ch == CH_BOOK) {
-		drop_events(b);
+		feed_evq_clear(&b->q);
 		if (on)
 			request_snapshot(f, s);
 	}
@@ -266,7 +245,7 @@ bn_channel(struct feed *f, struct fsym *s, int ch, int on)
 static void
 bn_book_resync(struct feed *f, struct fsym *s)
 {
-	drop_events(bs(s));
+	feed_evq_clear(&bs(s)->q);
 	request_snapshot(f, s);
 }
 
@@ -354,32 +333,13 @@ read_depth(const struct ts_jval *d, struct depth *e)
 	return depth_of(&x, e);
 }
 
-static void
-buffer_event(struct bn_sym *b, const struct ts_jval *d)
-{
-	if (b->nev >= BUF_MAX) {
-		/* full: the older half goes in one move (one at a time was a
-		 * shift of 20,000 pointers per message while a snapshot is late) */
-		size_t drop = b->nev / 2;
-		for (size_t i = 0; i < drop; i++)
-			free(b->ev[i]);
-		memmove(b->ev, b->ev + drop, (b->nev - drop) * sizeof *b->ev);
-		memmove(b->evn, b->evn + drop, (b->nev - drop) * sizeof *b->evn);
-		b->nev -= drop;
-	}
-	ts_xgrow((void **)&b->ev, &b->capev, b->nev + 1, sizeof *b->ev);
-	ts_xgrow((void **)&b->evn, &b->capevn, b->nev + 1, sizeof *b->evn);
-	b->ev[b->nev] = ts_xstrndup(d->p, d->n);
-	b->evn[b->nev++] = d->n;
-}
-
 /* Where a depth update of s goes before its levels are applied: 1 apply,
  * 0 not (buffered, stale, or a gap that started a resync). */
 static int
 depth_wanted(struct feed *f, struct fsym *s, const struct ts_jval *d, const struct depth *e)
 {
 	if (s->bstate == BOOK_SYNCING) {
-		buffer_event(bs(s), d);
+		feed_evq_push(&bs(s)->q, d->p, d->n);
 		return 0;
 	}
 	if (s->bstate != BOOK_LIVE)
@@ -574,8 +534,8 @@ on_snapshot(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t 
 		request_snapshot(f, s);
 		return;
 	}
-	if (b->nev) {
-		if (ts_json_parse(b->ev[0], b->evn[0], &ev, NULL) < 0 || read_depth(&ev, &e) < 0 ||
+	if (b->q.nev) {
+		if (ts_json_parse(b->q.ev[0], b->q.evn[0], &ev, NULL) < 0 || read_depth(&ev, &e) < 0 ||
 		    e.first > lid + 1) {
 			/* the snapshot is older than the stream we hold: again */
 			request_snapshot(f, s);
@@ -590,14 +550,14 @@ on_snapshot(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t 
 		return;
 	}
 	s->book_id = lid;
-	for (size_t i = 0; i < b->nev; i++) {
-		if (ts_json_parse(b->ev[i], b->evn[i], &ev, NULL) < 0 || read_depth(&ev, &e) < 0)
+	for (size_t i = 0; i < b->q.nev; i++) {
+		if (ts_json_parse(b->q.ev[i], b->q.evn[i], &ev, NULL) < 0 || read_depth(&ev, &e) < 0)
 			continue;
 		if (e.last <= s->book_id)
 			continue;
 		if (e.first > s->book_id + 1) {
 			/* a hole inside what we buffered: start over */
-			drop_events(b);
+			feed_evq_clear(&b->q);
 			ts_book_clear(&s->book);
 			request_snapshot(f, s);
 			return;
@@ -608,7 +568,7 @@ on_snapshot(struct feed *f, struct fsym *s, const char *body, size_t n, int64_t 
 		if (e.ts)
 			ts = e.ts;
 	}
-	drop_events(b);
+	feed_evq_clear(&b->q);
 	feed_snap_end(f, s, ts, rt);
 }
 
@@ -688,41 +648,11 @@ bn_on_rest(struct feed *f, struct fsym *s, int kind, long status, const char *bo
 	int64_t rt = ts_now_us();
 
 	if (kind == REST_SNAPSHOT) {
-		b->snap_inflight = 0;
-		if (s->bstate != BOOK_SYNCING || !f->connected)
-			return; /* no longer needed */
-		if (status != 200) {
-			char detail[160];
-			snprintf(detail, sizeof detail, "%s: depth snapshot answered %ld",
-			    s->sym, status);
-			ts_warn_rl(&f->rl, "binance %s", detail);
-			feed_status(f, NULL, "rest_error", detail);
-			if (status >= 400 && status < 500 && status != 429 && status != 418)
-				return; /* permanent: the status says so */
-			request_snapshot(f, s);
-			return;
-		}
-		if (b->snap_again) {
-			b->snap_again = 0;
-			request_snapshot(f, s);
-			return;
-		}
-		on_snapshot(f, s, body, n, rt);
-		return;
-	}
-	if (kind == REST_BACKFILL) {
-		if (!s->backfilling)
-			return;
-		if (status != 200) {
-			char detail[160];
-			snprintf(detail, sizeof detail, "%s: trade history answered %ld",
-			    s->sym, status);
-			ts_warn_rl(&f->rl, "binance %s", detail);
-			feed_status(f, NULL, "rest_error", detail);
-			feed_backfill_done(f, s);
-			return;
-		}
-		on_backfill(f, s, body, n, rt);
+		if (feed_snap_answer(f, s, &b->snap, status, request_snapshot))
+			on_snapshot(f, s, body, n, rt);
+	} else if (kind == REST_BACKFILL) {
+		if (feed_backfill_answer(f, s, status))
+			on_backfill(f, s, body, n, rt);
 	}
 }
 
