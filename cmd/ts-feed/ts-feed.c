@@ -51,6 +51,7 @@ static const char usage[] =
 "                     trades=agg takes aggregated trades (aggTrade, ids from\n"
 "                     \"a\") instead of every trade (trades=trade, the default)\n"
 "                     bybit: depth=1|50|200|1000 book levels (1000, the default)\n"
+"                     kraken: depth=10|25|100|500|1000 book levels (1000)\n"
 "      --stats        print messages, CPU time, peak RSS and processing\n"
 "                     latency percentiles on stderr at exit\n"
 "      --insecure     allow a tcp bus on a non-loopback address\n"

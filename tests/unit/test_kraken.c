@@ -311,6 +311,42 @@ test_subscribe(void)
 	stop();
 }
 
+/* -o depth=N: the depth subscribed and kept; other names and values are refused. */
+static void
+test_option(void)
+{
+	const char *why = NULL;
+
+	start();
+	CHECK_INT(F.ex->option(&F, "depth", "7", &why), -1);
+	CHECK(why && strstr(why, "10, 25, 100, 500 or 1000"));
+	CHECK_INT(F.ex->option(&F, "trades", "agg", &why), -1);
+	CHECK_INT(F.ex->option(&F, "depth", "25", &why), 0);
+	feed_want(&F, "BTC-USD", CH_BOOK, 1);
+	feed_connected(&F);
+	CHECK_INT(count_sent("\"channel\":\"book\",\"symbol\":[\"BTC/USD\"],\"depth\":25,"), 1);
+	{
+		/* the guide's snapshot, then 22 bids below its ten: an update cuts
+		 * the side back to 25, the ten best (its checksum) untouched */
+		char buf[4096];
+		struct fsym *s = feed_sym(&F, "BTC-USD");
+		doc_snapshot(buf, sizeof buf, doc_asks, doc_bids, 10, "BTC/USD", DOC_CHECKSUM);
+		msg(buf);
+		CHECK_INT(s->bstate, BOOK_LIVE);
+		for (int i = 1; i <= 22; i++) {
+			char px[16];
+			snprintf(px, sizeof px, "4499%d.%d", i / 10, i % 10);
+			set(&s->book, TS_BID, px, "1"); /* below the guide's ten bids */
+		}
+		CHECK_INT(s->book.n[TS_BID], 32);
+		msg("{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"BTC/USD\","
+		    "\"bids\":[],\"asks\":[],\"checksum\":3310070434}]}");
+		CHECK_INT(s->book.n[TS_BID], 25);
+		CHECK_INT(s->bstate, BOOK_LIVE);
+	}
+	stop();
+}
+
 /* The documented snapshot through the adapter: numbers as the guide
  * writes them, and as a float printer would (trailing zeros lost,
  * exponent forms), all at the pair's precision. */
@@ -352,6 +388,28 @@ test_doc_snapshot(void)
 	CHECK_INT(s->bstate, BOOK_LIVE);
 	CHECK_INT(F.resyncs, 0);
 	CHECK_INT(F.malformed, 0);
+	/* shapes the hot path leaves to the general one: two elements, members
+	 * in another order, a member it does not know, a string checksum */
+	forget_io();
+	{
+		char two[8192], *el;
+		doc_snapshot(buf, sizeof buf, doc_asks, doc_bids, 10, "BTC/USD", DOC_CHECKSUM);
+		el = strstr(buf, "[{\"symbol\"") + 1;
+		el[strlen(el) - 2] = '\0'; /* the element alone */
+		snprintf(two, sizeof two, "{\"type\":\"snapshot\",\"data\":[%s,%s],\"x\":[1],"
+		    "\"channel\":\"book\"}", el, el);
+		msg(two);
+		CHECK_INT(count_pub("book/kraken/BTC-USD", "\"type\":\"snapshot\""), 2);
+		msg("{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"BTC/USD\","
+		    "\"bids\":[],\"asks\":[],\"checksum\":\"3310070434\"}]}");
+		CHECK_INT(F.resyncs, 0);
+		CHECK_INT(F.malformed, 0);
+		msg("{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"BTC/USD\","
+		    "\"bids\":[{\"price\":1,\"qty\":-1}],\"asks\":[],\"checksum\":3310070434}]}");
+		CHECK_INT(F.malformed, 1);
+		CHECK_INT(F.resyncs, 0); /* refused before anything was applied */
+		CHECK_INT(s->bstate, BOOK_LIVE);
+	}
 	/* an update: quantity 0 removes a level; the checksum is of the book after it */
 	msg("{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"BTC/USD\","
 	    "\"bids\":[],\"asks\":[{\"price\":45285.2,\"qty\":0},{\"price\":45300.0,\"qty\":0.00000048}],"
@@ -468,6 +526,13 @@ test_out_of_scope(void)
 		CHECK(ts_book_apply_msg(&rebuilt, &v) > 0);
 	}
 	CHECK(ts_book_equal(&rebuilt, &s->book));
+	/* changes below the ten best leave the checksum as it was, and a
+	 * wrong one there is caught all the same */
+	update(&ref, "ETH/USD", 2, "85.01", "3", NULL, NULL, 0);
+	update(&ref, "ETH/USD", 2, NULL, NULL, "100.50", "0", 0);
+	CHECK_INT(F.resyncs, 0);
+	update(&ref, "ETH/USD", 2, "85.03", "3", NULL, NULL, 1);
+	CHECK_INT(F.resyncs, 1);
 	ts_book_free(&ref);
 	ts_book_free(&rebuilt);
 	stop();
@@ -826,6 +891,7 @@ main(void)
 	RUN(test_doc_checksum);
 	RUN(test_instruments);
 	RUN(test_subscribe);
+	RUN(test_option);
 	RUN(test_doc_snapshot);
 	RUN(test_out_of_scope);
 	RUN(test_mismatch_resyncs_one);

@@ -27,10 +27,47 @@ static struct ts_map pairs; /* native -> struct kr_pair * */
 
 struct kr_sym {
 	struct kr_pair p;
+	uint32_t cs;       /* the checksum of the book's ten best levels */
+	int cs_ok;         /* cs is the book's (0 after a snapshot began) */
 	int64_t last_ts;   /* time of the last trade published, 0 none */
 	int64_t bf_before; /* the backfill stops before this trade id */
 	int bf_pages;
 };
+
+/* The options (-o NAME=VALUE), in f->conf. */
+struct kr_conf {
+	int depth; /* depth=N: book levels subscribed and kept */
+};
+
+static size_t
+depth_of(const struct feed *f)
+{
+	const struct kr_conf *c = f->conf;
+
+	return c && c->depth ? (size_t)c->depth : KRAKEN_DEPTH;
+}
+
+static int
+kr_option(struct feed *f, const char *name, const char *value, const char **why)
+{
+	static const char *const depths[] = { "10", "25", "100", "500", "1000" };
+	struct kr_conf *c;
+
+	if (strcmp(name, "depth")) {
+		*why = "kraken takes depth=10|25|100|500|1000";
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++)
+		if (!strcmp(value, depths[i])) {
+			if (!f->conf)
+				f->conf = ts_xcalloc(1, sizeof(struct kr_conf));
+			c = f->conf;
+			c->depth = atoi(value);
+			return 0;
+		}
+	*why = "depth is one of Kraken's: 10, 25, 100, 500 or 1000";
+	return -1;
+}
 
 static int64_t last_ping; /* rt of the last ping (or of the connection's first message) */
 static unsigned long req_id;
@@ -80,36 +117,24 @@ members(const struct ts_jval *obj, const char *const *keys, int n, struct ts_jva
 
 /* checksums */
 
-static size_t
-put_u64(char *b, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0;
-
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	for (size_t i = 0; i < n; i++)
-		b[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* d as the integer of its digits at prec fraction digits (its own when
- * prec < 0), written at b; 0 when it does not fit. */
+ * prec < 0), written at b (TS_DEC_STRLEN bytes of room); 0 when it does
+ * not fit. */
 static size_t
 put_fixed(char *b, struct ts_dec d, int prec)
 {
-	int64_t v;
+	int64_t v = d.m;
 
-	if (ts_dec_to_fixed(d, prec < 0 ? d.scale : prec, &v) < 0 || v < 0)
+	/* the usual case: the text has the pair's digits */
+	if (prec >= 0 && d.scale != prec && ts_dec_to_fixed(d, prec, &v) < 0)
 		return 0;
-	return put_u64(b, (uint64_t)v);
+	return v > 0 ? ts_dec_fmt((struct ts_dec){ v, 0 }, b, TS_DEC_STRLEN) : 0;
 }
 
 int
 kraken_checksum(const struct ts_book *b, int pprec, int qprec, uint32_t *out)
 {
-	char buf[2 * 10 * 2 * 20];
+	char buf[2 * 10 * 2 * 20 + TS_DEC_STRLEN];
 	size_t n = 0;
 
 	for (int k = 0; k < 2; k++) {
@@ -157,7 +182,7 @@ send_sub(struct feed *f, const char *method, int ch, struct fsym **v, size_t n)
 		ts_jw_str(&w, v[i]->native);
 	ts_jw_arr_end(&w);
 	if (ch == CH_BOOK)
-		ts_jw_ki64(&w, "depth", KRAKEN_DEPTH);
+		ts_jw_ki64(&w, "depth", (int64_t)depth_of(f));
 	if (on)
 		/* the trade snapshot of a new connection shows what was missed */
 		ts_jw_kbool(&w, "snapshot", 1);
@@ -211,9 +236,36 @@ kr_book_resync(struct feed *f, struct fsym *s)
 
 /* books */
 
-/* Apply [{"price":…,"qty":…},…] to side sd of s: 0, or -1 when malformed. */
+/* A book message's element, read before anything is applied. */
+struct kr_lv {
+	struct ts_dec px, qty;
+	enum ts_side side;
+};
+struct kr_book {
+	struct ts_jval sym, tm; /* tm.p NULL: no timestamp */
+	int64_t checksum;
+	size_t from, to;        /* its levels in lvs[] */
+};
+static struct kr_lv *lvs;
+static size_t nlvs, caplvs;
+
 static int
-apply_levels(struct feed *f, struct fsym *s, const struct ts_jval *arr, enum ts_side sd)
+add_level(enum ts_side side, const struct ts_jval *px, const struct ts_jval *qty)
+{
+	struct kr_lv *l;
+
+	ts_xgrow((void **)&lvs, &caplvs, nlvs + 1, sizeof *lvs);
+	l = &lvs[nlvs];
+	if (ts_json_dec(px, &l->px) || ts_json_dec(qty, &l->qty) || l->px.m <= 0 || l->qty.m < 0)
+		return -1;
+	l->side = side;
+	nlvs++;
+	return 0;
+}
+
+/* [{"price":…,"qty":…},…] of side sd into lvs: 0, or -1 when malformed. */
+static int
+read_levels(const struct ts_jval *arr, enum ts_side sd)
 {
 	static const char *const keys[] = { "price", "qty" };
 	struct ts_jiter it;
@@ -222,13 +274,33 @@ apply_levels(struct feed *f, struct fsym *s, const struct ts_jval *arr, enum ts_
 	if (arr->type != TS_J_ARR)
 		return -1;
 	ts_json_iter(&it, arr);
-	while (ts_json_vnext(&it, NULL, &lv)) {
-		struct ts_dec dpx, dqty;
+	while (ts_json_vnext(&it, NULL, &lv))
 		if (lv.type != TS_J_OBJ || members(&lv, keys, 2, m) != 3 ||
-		    ts_json_dec(&m[0], &dpx) || ts_json_dec(&m[1], &dqty) || dpx.m <= 0 ||
-		    feed_level(f, s, sd, dpx, dqty) < 0)
+		    add_level(sd, &m[0], &m[1]) < 0)
 			return -1;
-	}
+	return 0;
+}
+
+/* {"symbol":…,"bids":[…],"asks":[…],"checksum":N,"timestamp":…} (in
+ * validated text) into b and lvs: 0, or -1 when malformed. */
+static int
+read_book(const struct ts_jval *d, struct kr_book *b)
+{
+	static const char *const keys[] = { "symbol", "bids", "asks", "checksum", "timestamp" };
+	enum { SYM, BIDS, ASKS, CS, TM };
+	struct ts_jval m[5];
+	unsigned got;
+
+	if (d->type != TS_J_OBJ)
+		return -1;
+	got = members(d, keys, 5, m);
+	b->from = nlvs;
+	if ((got & 15) != 15 || m[SYM].type != TS_J_STR || ts_json_i64(&m[CS], &b->checksum) < 0 ||
+	    read_levels(&m[BIDS], TS_BID) < 0 || read_levels(&m[ASKS], TS_ASK) < 0)
+		return -1;
+	b->to = nlvs;
+	b->sym = m[SYM];
+	b->tm = got & 1u << TM ? m[TM] : (struct ts_jval){ 0 };
 	return 0;
 }
 
@@ -238,39 +310,46 @@ static void
 trim(struct feed *f, struct fsym *s)
 {
 	static const struct ts_dec zero = { 0, 0 };
+	size_t depth = depth_of(f);
 
 	for (int sd = 0; sd < 2; sd++)
-		while (s->book.n[sd] > KRAKEN_DEPTH) {
-			struct ts_dec px = ts_book_at(&s->book, (enum ts_side)sd, KRAKEN_DEPTH)->px;
+		while (s->book.n[sd] > depth) {
+			struct ts_dec px = ts_book_at(&s->book, (enum ts_side)sd, depth)->px;
 			feed_level(f, s, (enum ts_side)sd, px, zero);
 		}
 }
 
-/* One element of a book message's data: {"symbol":…,"bids":[…],"asks":[…],
- * "checksum":N,"timestamp":…}. The checksum is verified after every
- * message, snapshot or update, once its levels are applied and the book
- * truncated; a mismatch resyncs that symbol and publishes nothing of it. */
+/* Can changes at best (the best price changed on side sd, m 0: none)
+ * have touched the ten best levels of the book as it is now? Only when
+ * best is among them (or the side has no more than ten): changes all
+ * below the tenth leave the ten as they were, and the checksum too. */
 static int
-on_book(struct feed *f, const struct ts_jval *d, int snap, int64_t rt)
+top_touched(const struct ts_book *b, enum ts_side sd, struct ts_dec best)
 {
-	static const char *const keys[] = { "symbol", "bids", "asks", "checksum", "timestamp" };
-	enum { SYM, BIDS, ASKS, CS, TM };
-	struct ts_jval m[5];
+	const struct ts_level *tenth;
+
+	if (!best.m)
+		return 0;
+	if (b->n[sd] <= 10 || !(tenth = ts_book_at(b, sd, 9)))
+		return 1;
+	return sd == TS_BID ? ts_dec_cmp(best, tenth->px) >= 0 : ts_dec_cmp(best, tenth->px) <= 0;
+}
+
+/* Apply one element of a book message. The checksum is verified after
+ * every message, snapshot or update, once its levels are applied and the
+ * book truncated; a mismatch resyncs that symbol and publishes nothing of
+ * it. */
+static int
+apply_book(struct feed *f, const struct kr_book *b, int snap, int64_t rt)
+{
+	struct ts_dec best[2] = { { 0, 0 }, { 0, 0 } };
 	struct fsym *s;
 	struct kr_sym *x;
-	const char *p;
-	size_t n;
-	int64_t want, ts = 0;
-	uint32_t got_cs;
-	unsigned got;
+	int64_t ts = 0;
 
-	if (d->type != TS_J_OBJ)
+	if (b->checksum < 0 || b->checksum > UINT32_MAX)
 		return -1;
-	got = members(d, keys, 5, m);
-	if ((got & 15) != 15 || !(p = ts_json_str_raw(&m[SYM], &n)) ||
-	    ts_json_i64(&m[CS], &want) < 0 || want < 0 || want > UINT32_MAX)
-		return -1;
-	s = feed_sym_native(f, p, n);
+	s = feed_sym_native(f, b->sym.p + 1, b->sym.n - 2);
 	if (!s || !(s->want & CH_BOOK))
 		return 0;
 	if (!snap && s->bstate != BOOK_LIVE)
@@ -280,18 +359,21 @@ on_book(struct feed *f, const struct ts_jval *d, int snap, int64_t rt)
 		feed_snap_begin(f, s);
 	else
 		feed_delta_begin(f, s);
-	if (apply_levels(f, s, &m[BIDS], TS_BID) < 0 || apply_levels(f, s, &m[ASKS], TS_ASK) < 0) {
-		/* part of it may be applied: the book cannot be trusted */
-		f->in_delta = 0;
-		feed_book_resync(f, s, "malformed update");
-		return -1;
+	for (size_t i = b->from; i < b->to; i++) {
+		const struct kr_lv *l = &lvs[i];
+		feed_level(f, s, l->side, l->px, l->qty);
+		if (!best[l->side].m || (ts_dec_cmp(l->px, best[l->side]) > 0) == (l->side == TS_BID))
+			best[l->side] = l->px;
 	}
 	if (snap)
-		ts_book_truncate(&s->book, KRAKEN_DEPTH);
+		ts_book_truncate(&s->book, depth_of(f));
 	else
 		trim(f, s);
-	if (kraken_checksum(&s->book, x->p.pprec, x->p.qprec, &got_cs) < 0 ||
-	    got_cs != (uint32_t)want) {
+	/* an update below the ten best leaves the checksum as it was */
+	if (snap || !x->cs_ok || top_touched(&s->book, TS_BID, best[TS_BID]) ||
+	    top_touched(&s->book, TS_ASK, best[TS_ASK]))
+		x->cs_ok = kraken_checksum(&s->book, x->p.pprec, x->p.qprec, &x->cs) == 0;
+	if (!x->cs_ok || x->cs != (uint32_t)b->checksum) {
 		char detail[96];
 		f->in_delta = 0;
 		snprintf(detail, sizeof detail, "%s: checksum mismatch", s->sym);
@@ -299,8 +381,8 @@ on_book(struct feed *f, const struct ts_jval *d, int snap, int64_t rt)
 		feed_book_resync(f, s, "checksum mismatch");
 		return 0;
 	}
-	if (got & 1u << TM)
-		ts = feed_rfc3339(&m[TM]);
+	if (b->tm.p)
+		ts = feed_rfc3339(&b->tm);
 	if (!ts)
 		ts = rt;
 	if (snap)
@@ -308,6 +390,114 @@ on_book(struct feed *f, const struct ts_jval *d, int snap, int64_t rt)
 	else
 		feed_delta_end(f, s, ts, rt);
 	return 0;
+}
+
+/* The hot path: the usual book message, {"channel":"book","type":"update",
+ * "data":[{"symbol":"BTC/USD","bids":[{"price":N,"qty":N},…],"asks":[…],
+ * "checksum":N,"timestamp":"…"}]}, read and validated in one pass. Any
+ * other shape (another channel, a repeated member, a level the general
+ * path would refuse, more than one element) returns 0 untouched and the
+ * general path reads the message, so what this accepts it handles exactly
+ * as that path would. Otherwise 1, with *ret what kr_on_message returns. */
+static int
+fast_levels(struct ts_jrd *r, enum ts_side side)
+{
+	int more;
+
+	for (more = ts_jrd_open(r, '['); more == 1; more = ts_jrd_sep(r, ']')) {
+		struct ts_jval k, v, px, qty;
+		int got = 0, m;
+		if (ts_jrd_open(r, '{') != 1)
+			return -1;
+		do {
+			int bit;
+			if (ts_jrd_key(r, &k) < 0 || ts_jrd_value(r, &v) < 0)
+				return -1;
+			bit = TS_JSON_KEY_IS(&k, "price") ? 1 : TS_JSON_KEY_IS(&k, "qty") ? 2 : 0;
+			if (got & bit)
+				return -1;
+			got |= bit;
+			if (bit == 1)
+				px = v;
+			else if (bit == 2)
+				qty = v;
+		} while ((m = ts_jrd_sep(r, '}')) == 1);
+		if (m < 0 || got != 3 || add_level(side, &px, &qty) < 0)
+			return -1;
+	}
+	return more;
+}
+
+static int
+fast_book(struct feed *f, const char *p, size_t n, int64_t rt, int *ret)
+{
+	struct ts_jrd r;
+	struct ts_jval k, v;
+	struct kr_book b = { 0 };
+	int got = 0, more, snap = 0, nel = 0;
+
+	nlvs = 0;
+	ts_jrd_init(&r, p, n);
+	if (ts_jrd_open(&r, '{') != 1)
+		return 0;
+	do {
+		if (ts_jrd_key(&r, &k) < 0)
+			return 0;
+		if (TS_JSON_KEY_IS(&k, "channel")) {
+			if ((got & 1) || ts_jrd_str(&r, &v) < 0 || !ts_json_str_eq(&v, "book"))
+				return 0;
+			got |= 1;
+		} else if (TS_JSON_KEY_IS(&k, "type")) {
+			if ((got & 2) || ts_jrd_str(&r, &v) < 0)
+				return 0;
+			if (ts_json_str_eq(&v, "update"))
+				snap = 0;
+			else if (ts_json_str_eq(&v, "snapshot"))
+				snap = 1;
+			else
+				return 0;
+			got |= 2;
+		} else if (TS_JSON_KEY_IS(&k, "data")) {
+			if ((got & 4) || ts_jrd_open(&r, '[') != 1 || ts_jrd_open(&r, '{') != 1)
+				return 0;
+			got |= 4;
+			b.from = nlvs;
+			do {
+				if (ts_jrd_key(&r, &k) < 0)
+					return 0;
+				if (TS_JSON_KEY_IS(&k, "symbol")) {
+					if ((got & 8) || ts_jrd_str(&r, &b.sym) < 0)
+						return 0;
+					got |= 8;
+				} else if (TS_JSON_KEY_IS(&k, "bids") || TS_JSON_KEY_IS(&k, "asks")) {
+					int bid = k.p[1] == 'b', bit = bid ? 16 : 32;
+					if ((got & bit) || fast_levels(&r, bid ? TS_BID : TS_ASK) < 0)
+						return 0;
+					got |= bit;
+				} else if (TS_JSON_KEY_IS(&k, "checksum")) {
+					if ((got & 64) || ts_jrd_int(&r, &b.checksum) < 0)
+						return 0;
+					got |= 64;
+				} else if (TS_JSON_KEY_IS(&k, "timestamp")) {
+					if ((got & 128) || ts_jrd_str(&r, &b.tm) < 0)
+						return 0;
+					got |= 128;
+				} else if (ts_jrd_value(&r, &v) < 0) {
+					return 0;
+				}
+			} while ((more = ts_jrd_sep(&r, '}')) == 1);
+			b.to = nlvs;
+			nel = 1;
+			if (more < 0 || ts_jrd_sep(&r, ']') != 0)
+				return 0; /* another element: the general path */
+		} else if (ts_jrd_value(&r, &v) < 0) {
+			return 0;
+		}
+	} while ((more = ts_jrd_sep(&r, '}')) == 1);
+	if (more < 0 || ts_jrd_end(&r) < 0 || (got & 127) != 127 || !nel)
+		return 0;
+	*ret = apply_book(f, &b, snap, rt);
+	return 1;
 }
 
 /* trades */
@@ -577,6 +767,8 @@ kr_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 		last_ping = rt;
 		ping(f);
 	}
+	if (fast_book(f, p, n, rt, &r))
+		return r;
 	if (ts_json_parse_obj(p, n, &msg, m, 16, 0, &nm, NULL) < 0 || msg.type != TS_J_OBJ ||
 	    nm == 16)
 		return -1;
@@ -597,9 +789,12 @@ kr_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 		if (snap < 0 || ts_json_mget(m, nm, "data", &data) < 0 || data.type != TS_J_ARR)
 			return -1;
 		ts_json_iter(&it, &data);
-		while (ts_json_vnext(&it, NULL, &d))
-			if (on_book(f, &d, snap, rt) < 0)
+		while (ts_json_vnext(&it, NULL, &d)) {
+			struct kr_book b;
+			nlvs = 0;
+			if (read_book(&d, &b) < 0 || apply_book(f, &b, snap, rt) < 0)
 				r = -1;
+		}
 		return r;
 	}
 	if (ts_json_str_eq(&ch, "trade")) {
@@ -607,7 +802,7 @@ kr_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 			return -1;
 		return on_trades(f, &data, rt);
 	}
-	return 0; /* a channel we did not ask for */
+	return FEED_IGNORED; /* a channel we did not ask for */
 }
 
 /* instruments */
@@ -689,5 +884,7 @@ static struct ex_adapter kraken = {
 	.backfill = kr_backfill,
 	.on_rest = kr_on_rest,
 	.free_sym = kr_free_sym,
+	.option = kr_option,
+	.options_help = "depth=10|25|100|500|1000",
 };
 EX_REGISTER(kraken)

@@ -6,7 +6,8 @@
 
 #include "book.h"
 
-/* The depth ts-feed subscribes Kraken books at, and truncates them to. */
+/* The depth ts-feed subscribes Kraken books at, and truncates them to,
+ * unless told otherwise (-o depth=N). */
 #define KRAKEN_DEPTH 1000
 
 /* Kraken's book checksum of b (v1 and v2 alike): the CRC-32 of the ten best
