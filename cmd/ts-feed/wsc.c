@@ -23,10 +23,7 @@
 #include "log.h"
 #include "tm.h"
 #include "wsc.h"
-
-enum {
-	OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10,
-};
+#include "wsframe.h"
 
 #define CONNECT_LIMIT_US (10 * TS_US_PER_SEC)
 #define RX_START (256 * 1024)    /* one read takes in hundreds of messages */
@@ -62,86 +59,13 @@ static struct orphan *orphans;
 
 /* the wire format */
 
-int
-wsc_frame_parse(const unsigned char *p, size_t n, struct wsc_frame *f, const char **err)
-{
-	size_t h = 2;
-	uint64_t len;
-
-	if (n < 2)
-		return 0;
-	f->fin = p[0] >> 7;
-	f->opcode = p[0] & 0x0f;
-	f->masked = p[1] >> 7;
-	len = p[1] & 0x7f;
-	if (p[0] & 0x70) {
-		*err = "reserved bits set (no extension was agreed)";
-		return -1;
-	}
-	if (len == 126) {
-		if (n < 4)
-			return 0;
-		len = (uint64_t)p[2] << 8 | p[3];
-		h = 4;
-	} else if (len == 127) {
-		if (n < 10)
-			return 0;
-		len = 0;
-		for (int i = 2; i < 10; i++)
-			len = len << 8 | p[i];
-		h = 10;
-		if (len >> 63) {
-			*err = "frame length above 2^63";
-			return -1;
-		}
-	}
-	if (f->masked) {
-		/* RFC 6455 5.1: a client closes on a masked frame */
-		*err = "masked frame from the server";
-		return -1;
-	}
-	if (f->opcode >= OP_CLOSE) {
-		if (f->opcode > OP_PONG) {
-			*err = "unknown control opcode";
-			return -1;
-		}
-		if (!f->fin || len > 125) {
-			*err = "fragmented or long control frame";
-			return -1;
-		}
-	} else if (f->opcode > OP_BINARY) {
-		*err = "unknown data opcode";
-		return -1;
-	}
-	f->hlen = h;
-	f->len = len;
-	return (int)h;
-}
-
 size_t
 wsc_frame_build(unsigned char *out, int opcode, const void *p, size_t n,
     const unsigned char mask[4])
 {
 	const unsigned char *s = p;
-	size_t h;
+	size_t h = ts_ws_hdr_write(out, opcode, n, mask);
 
-	out[0] = (unsigned char)(0x80 | opcode);
-	if (n < 126) {
-		out[1] = (unsigned char)(0x80 | n);
-		h = 2;
-	} else if (n < 65536) {
-		out[1] = 0x80 | 126;
-		out[2] = (unsigned char)(n >> 8);
-		out[3] = (unsigned char)n;
-		h = 4;
-	} else {
-		out[1] = 0x80 | 127;
-		for (int i = 0; i < 8; i++)
-			out[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-		h = 10;
-	}
-	memcpy(out + h, mask, 4);
-	h += 4;
 	for (size_t i = 0; i < n; i++)
 		out[h + i] = s[i] ^ mask[i & 3];
 	return h + n;
@@ -676,7 +600,7 @@ wsc_want_write(const struct wsc *w)
 static int
 deliver(struct wsc *w, unsigned gen, int op, const char *p, size_t n)
 {
-	w->cb.message(w->cb.ctx, p, n, op == OP_BINARY);
+	w->cb.message(w->cb.ctx, p, n, op == TS_WS_BINARY);
 	return gen == w->gen ? 0 : -1;
 }
 
@@ -689,10 +613,10 @@ frames(struct wsc *w, unsigned gen)
 	int ret = 0;
 
 	while (off < w->rlen) {
-		struct wsc_frame f;
+		struct ts_ws_hdr f;
 		const char *err;
 		const unsigned char *pl;
-		int h = wsc_frame_parse(w->rb + off, w->rlen - off, &f, &err);
+		int h = ts_ws_hdr_read(w->rb + off, w->rlen - off, 0, &f, &err);
 		if (h < 0)
 			return fail(w, "protocol error: %s", err);
 		if (h == 0)
@@ -707,8 +631,8 @@ frames(struct wsc *w, unsigned gen)
 		off += f.hlen + (size_t)f.len;
 		w->frames++;
 		switch (f.opcode) {
-		case OP_TEXT:
-		case OP_BINARY:
+		case TS_WS_TEXT:
+		case TS_WS_BINARY:
 			if (w->mop)
 				return fail(w, "protocol error: a new message inside a fragmented one");
 			if (f.fin) {
@@ -719,7 +643,7 @@ frames(struct wsc *w, unsigned gen)
 			w->mop = f.opcode;
 			w->mlen = 0;
 			/* fall through */
-		case OP_CONT:
+		case TS_WS_CONT:
 			if (!w->mop)
 				return fail(w, "protocol error: a continuation with no message");
 			if (w->mlen + f.len > w->max_msg)
@@ -734,18 +658,18 @@ frames(struct wsc *w, unsigned gen)
 					return -1;
 			}
 			break;
-		case OP_PING:
-			if (queue_frame(w, OP_PONG, pl, (size_t)f.len) < 0)
+		case TS_WS_PING:
+			if (queue_frame(w, TS_WS_PONG, pl, (size_t)f.len) < 0)
 				return -1;
 			break;
-		case OP_PONG:
+		case TS_WS_PONG:
 			break;
-		case OP_CLOSE: {
+		case TS_WS_CLOSE: {
 			unsigned code = f.len >= 2 ? (unsigned)pl[0] << 8 | pl[1] : 1005;
 			int rn = f.len > 2 ? (int)f.len - 2 : 0;
 			const char *reason = (const char *)pl + 2;
 			/* answer with the same code, then go */
-			if (queue_frame(w, OP_CLOSE, pl, f.len >= 2 ? 2 : 0) == 0)
+			if (queue_frame(w, TS_WS_CLOSE, pl, f.len >= 2 ? 2 : 0) == 0)
 				flush(w);
 			return fail(w, "closed by the peer (code %u%s%.*s)", code, rn ? ": " : "",
 			    rn > 120 ? 120 : rn, reason);
@@ -889,7 +813,7 @@ wsc_send_text(struct wsc *w, const char *p, size_t n)
 {
 	if (w->state != WSC_OPEN)
 		return -1;
-	if (queue_frame(w, OP_TEXT, p, n) < 0)
+	if (queue_frame(w, TS_WS_TEXT, p, n) < 0)
 		return -1;
 	return flush(w);
 }
@@ -902,7 +826,7 @@ wsc_close(struct wsc *w, const char *why)
 	if (w->state == WSC_OPEN) {
 		static const unsigned char normal[2] = { 1000 >> 8, 1000 & 0xff };
 		unsigned gen = w->gen;
-		if (queue_frame(w, OP_CLOSE, normal, 2) == 0)
+		if (queue_frame(w, TS_WS_CLOSE, normal, 2) == 0)
 			flush(w);
 		if (gen != w->gen)
 			return;

@@ -80,17 +80,7 @@ void wsc_close(struct wsc *w, const char *why);
  * same); for the tests and the fuzzer. Only while upgrading or open. */
 void wsc_feed(struct wsc *w, const void *p, size_t n);
 
-/* The wire format, for the tests. */
-struct wsc_frame {
-	int fin, opcode, masked;
-	size_t hlen;   /* header bytes, mask included */
-	uint64_t len;  /* payload bytes */
-	unsigned char mask[4];
-};
-/* Read a frame header: returns its length, 0 when more bytes are needed, or
- * -1 (err says why) for a frame no server may send. */
-int wsc_frame_parse(const unsigned char *p, size_t n, struct wsc_frame *f,
-    const char **err);
+/* The wire format, for the tests (headers: libcommon/wsframe.h). */
 /* Write a masked client frame into out (room: n + 14). Returns its length. */
 size_t wsc_frame_build(unsigned char *out, int opcode, const void *p, size_t n,
     const unsigned char mask[4]);

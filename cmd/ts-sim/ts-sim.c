@@ -21,6 +21,7 @@
 #include "sim_ex.h"
 #include "sim_replay.h"
 #include "tm.h"
+#include "wsframe.h"
 
 static const char usage[] =
 "usage: ts-sim [--port N] [--seed S] [--rate MSGS_PER_S|max] [--symbols SYM,...]\n"
@@ -138,40 +139,16 @@ q_len(const struct outq *q)
 	return q->tail - q->head;
 }
 
-/* Frame header of a server text frame (unmasked) of n payload bytes. */
+/* Length of the queued frame at p (header included; avail bytes from p
+ * on, the whole frame among them: the queue holds only our own frames). */
 static size_t
-frame_hdr(unsigned char *p, size_t n)
+frame_len(const unsigned char *p, size_t avail)
 {
-	p[0] = 0x81;
-	if (n < 126) {
-		p[1] = (unsigned char)n;
-		return 2;
-	}
-	if (n < 65536) {
-		p[1] = 126;
-		p[2] = (unsigned char)(n >> 8);
-		p[3] = (unsigned char)n;
-		return 4;
-	}
-	p[1] = 127;
-	for (int i = 0; i < 8; i++)
-		p[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-	return 10;
-}
+	struct ts_ws_hdr f;
+	const char *err;
+	int h = ts_ws_hdr_read(p, avail, 0, &f, &err);
 
-/* Length of the frame at p (header included). */
-static size_t
-frame_len(const unsigned char *p)
-{
-	size_t n = p[1] & 0x7f;
-	if (n < 126)
-		return 2 + n;
-	if (n == 126)
-		return 4 + ((size_t)p[2] << 8 | p[3]);
-	n = 0;
-	for (int i = 0; i < 8; i++)
-		n = n << 8 | p[2 + i];
-	return 10 + n;
+	return h > 0 ? (size_t)h + (size_t)f.len : avail;
 }
 
 static struct conn *
@@ -186,8 +163,8 @@ sim_send3(struct sim_conn *pc, const char *a, size_t an, const char *b, size_t b
 {
 	struct conn *c = conn_of(pc);
 	size_t n = an + bn + dn;
-	unsigned char *p = q_reserve(&c->q, n + 10);
-	size_t h = frame_hdr(p, n);
+	unsigned char *p = q_reserve(&c->q, n + TS_WS_HDR_MAX);
+	size_t h = ts_ws_hdr_write(p, TS_WS_TEXT, n, NULL);
 
 	memcpy(p + h, a, an);
 	if (bn)
@@ -602,8 +579,8 @@ ws_writeable(struct lws *wsi, struct pss *ps)
 	while (q_len(&c->q) > 0 && budget > 0 && !lws_send_pipe_choked(wsi)) {
 		size_t n = 0, avail = q_len(&c->q), frames = 0;
 		unsigned char *p = c->q.buf + c->q.head;
-		while (n < avail && (n == 0 || n + frame_len(p + n) <= CHUNK)) {
-			n += frame_len(p + n);
+		while (n < avail && (n == 0 || n + frame_len(p + n, avail - n) <= CHUNK)) {
+			n += frame_len(p + n, avail - n);
 			frames++;
 		}
 		if (lws_write(wsi, p, n, LWS_WRITE_RAW) < (int)n)

@@ -12,6 +12,7 @@
 #include "t.h"
 #include "tm.h"
 #include "wsc.h"
+#include "wsframe.h"
 
 /* what the callbacks saw */
 static struct {
@@ -64,7 +65,7 @@ static const struct wsc_cb cbs = { NULL, on_open, on_message, on_closed };
 static void
 test_frame_parse(void)
 {
-	struct wsc_frame f;
+	struct ts_ws_hdr f;
 	const char *err = NULL;
 	unsigned char small[] = { 0x81, 5, 'h', 'e', 'l', 'l', 'o' };
 	unsigned char mid[4] = { 0x01, 126, 0x01, 0x00 };
@@ -76,51 +77,50 @@ test_frame_parse(void)
 	unsigned char fragping[] = { 0x09, 0 };
 	unsigned char op3[] = { 0x83, 0 }, op11[] = { 0x8b, 0 };
 
-	CHECK_INT(wsc_frame_parse(small, 1, &f, &err), 0);
-	CHECK_INT(wsc_frame_parse(small, sizeof small, &f, &err), 2);
+	CHECK_INT(ts_ws_hdr_read(small, 1, 0, &f, &err), 0);
+	CHECK_INT(ts_ws_hdr_read(small, sizeof small, 0, &f, &err), 2);
 	CHECK_INT(f.fin, 1);
 	CHECK_INT(f.opcode, 1);
 	CHECK_INT(f.len, 5);
-	CHECK_INT(wsc_frame_parse(mid, 3, &f, &err), 0);
-	CHECK_INT(wsc_frame_parse(mid, 4, &f, &err), 4);
+	CHECK_INT(ts_ws_hdr_read(mid, 3, 0, &f, &err), 0);
+	CHECK_INT(ts_ws_hdr_read(mid, 4, 0, &f, &err), 4);
 	CHECK_INT(f.fin, 0);
 	CHECK_INT(f.opcode, 1);
 	CHECK_INT(f.len, 256);
-	CHECK_INT(wsc_frame_parse(big, 9, &f, &err), 0);
-	CHECK_INT(wsc_frame_parse(big, 10, &f, &err), 10);
+	CHECK_INT(ts_ws_hdr_read(big, 9, 0, &f, &err), 0);
+	CHECK_INT(ts_ws_hdr_read(big, 10, 0, &f, &err), 10);
 	CHECK_INT(f.len, (uint64_t)1 << 32);
 	CHECK_INT(f.opcode, 2);
-	CHECK_INT(wsc_frame_parse(huge, 10, &f, &err), -1);
-	CHECK_INT(wsc_frame_parse(masked, sizeof masked, &f, &err), -1);
+	CHECK_INT(ts_ws_hdr_read(huge, 10, 0, &f, &err), -1);
+	CHECK_INT(ts_ws_hdr_read(masked, sizeof masked, 0, &f, &err), -1);
 	CHECK(strstr(err, "masked"));
-	CHECK_INT(wsc_frame_parse(rsv, 2, &f, &err), -1);
+	CHECK_INT(ts_ws_hdr_read(rsv, 2, 0, &f, &err), -1);
 	CHECK(strstr(err, "reserved"));
-	CHECK_INT(wsc_frame_parse(longping, 4, &f, &err), -1);
-	CHECK_INT(wsc_frame_parse(fragping, 2, &f, &err), -1);
-	CHECK_INT(wsc_frame_parse(op3, 2, &f, &err), -1);
-	CHECK_INT(wsc_frame_parse(op11, 2, &f, &err), -1);
+	CHECK_INT(ts_ws_hdr_read(longping, 4, 0, &f, &err), -1);
+	CHECK_INT(ts_ws_hdr_read(fragping, 2, 0, &f, &err), -1);
+	CHECK_INT(ts_ws_hdr_read(op3, 2, 0, &f, &err), -1);
+	CHECK_INT(ts_ws_hdr_read(op11, 2, 0, &f, &err), -1);
 }
 
 /* Unmask a client frame as a server would; returns the header length. */
 static size_t
 unmask(const unsigned char *p, unsigned char *out, size_t *len, int *opcode)
 {
-	size_t h = 2, n = p[1] & 0x7f;
+	struct ts_ws_hdr f;
+	const char *err = NULL;
+	int h = ts_ws_hdr_read(p, TS_WS_HDR_MAX, 1, &f, &err);
 
-	*opcode = p[0] & 0x0f;
-	if (n == 126) {
-		n = (size_t)p[2] << 8 | p[3];
-		h = 4;
-	} else if (n == 127) {
-		n = 0;
-		for (int i = 2; i < 10; i++)
-			n = n << 8 | p[i];
-		h = 10;
+	if (h <= 0) {
+		printf("#   not a client frame: %s\n", err ? err : "short");
+		t_failed_checks++;
+		*len = 0;
+		return 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = p[h + 4 + i] ^ p[h + (i & 3)];
-	*len = n;
-	return h + 4;
+	*opcode = f.opcode;
+	for (size_t i = 0; i < f.len; i++)
+		out[i] = p[(size_t)h + i] ^ f.mask[i & 3];
+	*len = (size_t)f.len;
+	return (size_t)h;
 }
 
 static void
@@ -300,20 +300,10 @@ server_write(struct wsc *w, const unsigned char *p, size_t n)
 static size_t
 server_frame(unsigned char *out, int fin, int op, const void *p, size_t n)
 {
-	size_t h = 2;
+	size_t h = ts_ws_hdr_write(out, op, n, NULL);
 
-	out[0] = (unsigned char)((fin ? 0x80 : 0) | op);
-	if (n < 126) {
-		out[1] = (unsigned char)n;
-	} else if (n < 65536) {
-		out[1] = 126, out[2] = (unsigned char)(n >> 8), out[3] = (unsigned char)n;
-		h = 4;
-	} else {
-		out[1] = 127;
-		for (int i = 0; i < 8; i++)
-			out[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-		h = 10;
-	}
+	if (!fin)
+		out[0] &= 0x7f;
 	memcpy(out + h, p, n);
 	return h + n;
 }
