@@ -112,6 +112,15 @@ const char *alert_default_state_path(void);
 /* Read a whole file (NUL-terminated, caller frees). NULL with errno. */
 char *alert_read_file(const char *path, size_t *len);
 
+/* Append rule r to the rules file (created when missing), atomically.
+ * Returns 0; -1 (errno) when the file cannot be read or written; -2 when
+ * a rule with r's id exists already (*line, when not NULL, says where). */
+int alert_rules_file_add(const char *path, const struct alert_rule *r, int *line);
+/* what "rm" removes rule id from the file, "enable" and "disable" set its
+ * state. Returns 0 when the file changed, 1 when the rule was in that state
+ * already, -1 (errno) on a file error, -2 when there is no such rule. */
+int alert_rules_file_edit(const char *path, const char *what, const char *id);
+
 /* Split one rule (its lines joined by newlines) into words the way the
  * rules file does: quotes, and # comments that end at the end of their
  * line; a newline inside quotes reads as a space. Words are NUL-terminated

@@ -74,6 +74,116 @@ alert_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* ---- editing the rules file (ts-alert add/rm/enable/disable, ts-gateway) ---- */
+
+/* The file's text; a missing file is empty. NULL with errno. */
+static char *
+rules_text(const char *path, size_t *len)
+{
+	char *t = alert_read_file(path, len);
+
+	if (!t && errno == ENOENT) {
+		*len = 0;
+		return ts_xstrdup("");
+	}
+	return t;
+}
+
+int
+alert_rules_file_add(const char *path, const struct alert_rule *r, int *line)
+{
+	struct alert_rules rs;
+	struct alert_rule *old;
+	char l[8192];
+	size_t len, ll;
+	char *text, *out;
+	int rc;
+
+	if (!(text = rules_text(path, &len)))
+		return -1;
+	alert_rules_parse(text, len, path, 0, &rs, NULL);
+	if ((old = alert_rules_find(&rs, r->id))) {
+		if (line)
+			*line = old->line;
+		alert_rules_free(&rs);
+		free(text);
+		return -2;
+	}
+	alert_rules_free(&rs);
+	ll = alert_rule_format(r, l, sizeof l);
+	out = ts_xmalloc(len + ll + 3);
+	memcpy(out, text, len);
+	if (len && text[len - 1] != '\n')
+		out[len++] = '\n';
+	memcpy(out + len, l, ll);
+	out[len + ll] = '\n';
+	rc = ts_write_atomic(path, out, len + ll + 1, 0600);
+	free(out);
+	free(text);
+	return rc;
+}
+
+/* Write text with lines [from, to] (1-based) replaced by repl (NULL: deleted). */
+static int
+replace_lines(const char *path, const char *text, size_t len, int from, int to,
+    const char *repl)
+{
+	char *out = ts_xmalloc(len + (repl ? strlen(repl) : 0) + 2);
+	size_t o = 0;
+	int line = 1, rc;
+
+	for (const char *p = text; p < text + len;) {
+		const char *nl = memchr(p, '\n', (size_t)(text + len - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(text + len - p);
+		if (line < from || line > to) {
+			memcpy(out + o, p, n);
+			o += n;
+		} else if (line == from && repl) {
+			size_t rl = strlen(repl);
+			memcpy(out + o, repl, rl);
+			o += rl;
+			out[o++] = '\n';
+		}
+		p += n;
+		line++;
+	}
+	rc = ts_write_atomic(path, out, o, 0600);
+	free(out);
+	return rc;
+}
+
+int
+alert_rules_file_edit(const char *path, const char *what, const char *id)
+{
+	struct alert_rules rs;
+	struct alert_rule *r;
+	char line[8192];
+	size_t len;
+	char *text = rules_text(path, &len);
+	int rc = 0;
+
+	if (!text)
+		return -1;
+	alert_rules_parse(text, len, path, 0, &rs, NULL);
+	if (!(r = alert_rules_find(&rs, id))) {
+		rc = -2;
+	} else if (!strcmp(what, "rm")) {
+		rc = replace_lines(path, text, len, r->line, r->end_line, NULL);
+	} else {
+		int en = !strcmp(what, "enable");
+		if (r->enabled == en) {
+			rc = 1;
+		} else {
+			r->enabled = en;
+			alert_rule_format(r, line, sizeof line);
+			rc = replace_lines(path, text, len, r->line, r->end_line, line);
+		}
+	}
+	alert_rules_free(&rs);
+	free(text);
+	return rc;
+}
+
 /* ---- words -------------------------------------------------------------- */
 
 int

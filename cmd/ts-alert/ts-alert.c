@@ -434,119 +434,44 @@ cmd_run(struct opts *o)
 
 /* ---- managing rules ------------------------------------------------------ */
 
-static char *
-read_rules_text(const char *path, size_t *len)
-{
-	char *t = alert_read_file(path, len);
-
-	if (!t && errno == ENOENT) {
-		*len = 0;
-		return ts_xstrdup("");
-	}
-	if (!t)
-		ts_die_errno(TS_EXIT_TEMP, "cannot read '%s'", path);
-	return t;
-}
-
-static void
-write_rules_text(const char *path, const char *text, size_t len)
-{
-	if (ts_write_atomic(path, text, len, 0600) < 0)
-		ts_die_errno(TS_EXIT_TEMP, "cannot write '%s'", path);
-}
-
 static int
 cmd_add(struct opts *o, char **w, int n)
 {
-	struct alert_rules rs;
 	struct alert_rule r;
 	char err[400], line[8192];
-	size_t len;
-	char *text, *out;
-	size_t ll;
+	int at = 0, rc;
 
 	if (n < 3)
 		ts_usage_error(NULL, "add needs ID, EXCHANGE:SYMBOL and a CONDITION%s",
 		    n == 0 ? "" : n == 1 ? " (got the ID only)" : " (no CONDITION)");
 	if (alert_rule_from_words(w, n, o->rules, 1, &r, err, sizeof err) < 0)
 		ts_die(TS_EXIT_USAGE, "rule '%s': %s", w[0], err);
-	text = read_rules_text(o->rules, &len);
-	alert_rules_parse(text, len, o->rules, 0, &rs, NULL);
-	if (alert_rules_find(&rs, r.id))
-		ts_die(TS_EXIT_USAGE, "rule '%s' exists already (%s:%d)", r.id, o->rules,
-		    alert_rules_find(&rs, r.id)->line);
-	ll = alert_rule_format(&r, line, sizeof line);
-	out = ts_xmalloc(len + ll + 3);
-	memcpy(out, text, len);
-	if (len && text[len - 1] != '\n')
-		out[len++] = '\n';
-	memcpy(out + len, line, ll);
-	out[len + ll] = '\n';
-	write_rules_text(o->rules, out, len + ll + 1);
+	if ((rc = alert_rules_file_add(o->rules, &r, &at)) == -2)
+		ts_die(TS_EXIT_USAGE, "rule '%s' exists already (%s:%d)", r.id, o->rules, at);
+	if (rc < 0)
+		ts_die_errno(TS_EXIT_TEMP, "cannot write '%s'", o->rules);
+	alert_rule_format(&r, line, sizeof line);
 	printf("added %s\n", line);
-	free(out);
-	free(text);
 	alert_rule_free(&r);
-	alert_rules_free(&rs);
 	return 0;
-}
-
-/* Replace lines [from, to] (1-based) of text with `repl` (NULL: delete). */
-static void
-replace_lines(const char *path, const char *text, size_t len, int from, int to,
-    const char *repl)
-{
-	char *out = ts_xmalloc(len + (repl ? strlen(repl) : 0) + 2);
-	size_t o = 0;
-	int line = 1;
-
-	for (const char *p = text; p < text + len;) {
-		const char *nl = memchr(p, '\n', (size_t)(text + len - p));
-		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(text + len - p);
-		if (line < from || line > to) {
-			memcpy(out + o, p, n);
-			o += n;
-		} else if (line == from && repl) {
-			size_t rl = strlen(repl);
-			memcpy(out + o, repl, rl);
-			o += rl;
-			out[o++] = '\n';
-		}
-		p += n;
-		line++;
-	}
-	write_rules_text(path, out, o);
-	free(out);
 }
 
 static int
 cmd_edit(struct opts *o, const char *what, const char *id)
 {
-	struct alert_rules rs;
-	struct alert_rule *r;
-	char line[8192];
-	size_t len;
-	char *text = read_rules_text(o->rules, &len);
+	int rc = alert_rules_file_edit(o->rules, what, id);
+	int en = !strcmp(what, "enable");
 
-	alert_rules_parse(text, len, o->rules, 0, &rs, NULL);
-	if (!(r = alert_rules_find(&rs, id)))
+	if (rc == -2)
 		ts_die(TS_EXIT_USAGE, "no rule '%s' in '%s'", id, o->rules);
-	if (!strcmp(what, "rm")) {
-		replace_lines(o->rules, text, len, r->line, r->end_line, NULL);
+	if (rc < 0)
+		ts_die_errno(TS_EXIT_TEMP, "cannot rewrite '%s'", o->rules);
+	if (!strcmp(what, "rm"))
 		printf("removed rule '%s'\n", id);
-	} else {
-		int en = !strcmp(what, "enable");
-		if (r->enabled == en) {
-			printf("rule '%s' is %s already\n", id, en ? "enabled" : "disabled");
-		} else {
-			r->enabled = en;
-			alert_rule_format(r, line, sizeof line);
-			replace_lines(o->rules, text, len, r->line, r->end_line, line);
-			printf("%s rule '%s'\n", en ? "enabled" : "disabled", id);
-		}
-	}
-	alert_rules_free(&rs);
-	free(text);
+	else if (rc == 1)
+		printf("rule '%s' is %s already\n", id, en ? "enabled" : "disabled");
+	else
+		printf("%s rule '%s'\n", en ? "enabled" : "disabled", id);
 	return 0;
 }
 
