@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ static const char usage[] =
 "       ts-supervisor [-B ENDPOINT] stop|restart NAME\n"
 "       ts-supervisor [-c FILE] [--demo] --check\n"
 "       ts-supervisor keygen [DIR]\n"
+"       ts-supervisor [-B ENDPOINT] paths\n"
 "\n"
 "Run the TradeSuite bus: publishers connect to its XSUB endpoint,\n"
 "subscribers to its XPUB endpoint, and it forwards messages one way and\n"
@@ -61,6 +63,8 @@ static const char usage[] =
 "                   hosts (default DIR: $TS_BUS_KEYS, else\n"
 "                   $XDG_CONFIG_HOME/tradesuite/curve); copy server.pub to\n"
 "                   the other hosts' key directories\n"
+"  paths            print where TradeSuite's programs find the bus, their\n"
+"                   configuration, data, state and cache in this environment\n"
 "\n"
 "Exit status: 0 stopped by SIGTERM/SIGINT (or a command done), 100 usage\n"
 "error, the endpoints are owned by another supervisor, or a bad\n"
@@ -344,6 +348,37 @@ config_path(char *buf, size_t n)
 		buf[0] = '\0';
 }
 
+/* Where every program of this environment finds its files: what units and
+ * shells must agree on (the same resolvers as the programs: bus.h, path.h). */
+static int
+print_paths(const char *bus)
+{
+	static const struct {
+		const char *name;
+		enum ts_xdg which;
+	} dirs[] = {
+		{ "config", TS_XDG_CONFIG },
+		{ "data", TS_XDG_DATA },
+		{ "state", TS_XDG_STATE },
+		{ "cache", TS_XDG_CACHE },
+	};
+	struct ts_bus_ep ep;
+	char err[256], dir[PATH_MAX];
+
+	if (ts_bus_resolve(bus, &ep, err, sizeof err) < 0)
+		ts_die(TS_EXIT_USAGE, "%s", err);
+	/* ep.pub is tcp://HOST:PORT, the port -B names */
+	printf("bus\t%s\t(%s)\n", ep.tcp ? ep.pub : ep.dir, ep.source);
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		if (ts_xdg_path(dirs[i].which, NULL, dir, sizeof dir) < 0)
+			printf("%s\t-\t(no home directory and no %s)\n", dirs[i].name,
+			    ts_xdg_var(dirs[i].which));
+		else
+			printf("%s\t%s\n", dirs[i].name, dir);
+	}
+	return fflush(stdout) == EOF ? TS_EXIT_TEMP : 0;
+}
+
 static void
 print_table(const struct sup *s)
 {
@@ -431,6 +466,11 @@ main(int argc, char **argv)
 			ts_info("wrote '%s/server.key' (secret) and '%s/server.pub'", dir, dir);
 			return 0;
 		}
+		if (!strcmp(cmd, "paths")) {
+			if (optind < argc)
+				ts_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
+			return print_paths(bus);
+		}
 		if (!strcmp(cmd, "status")) {
 			snprintf(req, sizeof req, "status");
 		} else if (!strcmp(cmd, "stop") || !strcmp(cmd, "restart")) {
@@ -441,8 +481,8 @@ main(int argc, char **argv)
 				ts_usage_error(NULL, "no service '%s'", argv[optind]);
 			snprintf(req, sizeof req, "%s %s", cmd, argv[optind++]);
 		} else {
-			ts_usage_error(NULL, "unknown command '%s' (status, stop, restart or "
-			    "keygen)", cmd);
+			ts_usage_error(NULL, "unknown command '%s' (status, stop, restart, "
+			    "keygen or paths)", cmd);
 		}
 		if (optind < argc)
 			ts_usage_error(NULL, "unexpected argument '%s'", argv[optind]);
