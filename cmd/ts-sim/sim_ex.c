@@ -15,6 +15,13 @@ sim_ex_register(struct sim_ex *x)
 
 	if (nregistered >= SIM_MAX_EX)
 		ts_die(TS_EXIT_USAGE, "too many exchange protocols (at most %d)", SIM_MAX_EX);
+	/* a protocol without what every exchange needs is a programming error:
+	 * say so at start, not at the first client */
+	if (!x->name || !x->symbols || !x->profile || !x->native || !x->ws_match ||
+	    !x->ws_receive || !x->send_book || !x->send_trades ||
+	    (x->rest_match && (!x->rest || !x->rest_error)))
+		ts_die(TS_EXIT_USAGE, "exchange protocol '%s' lacks a hook sim_ex.h requires",
+		    x->name ? x->name : "?");
 	while (*pp && strcmp((*pp)->name, x->name) < 0)
 		pp = &(*pp)->next;
 	x->next = *pp;

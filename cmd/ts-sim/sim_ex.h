@@ -8,7 +8,8 @@
  * market does and answers its REST requests. It registers itself at start-up
  * with SIM_EX_REGISTER, so adding an exchange touches no other file.
  *
- * Every hook runs on the core's one thread. Hooks marked optional may be NULL.
+ * Every hook runs on the core's one thread. Hooks marked optional may be
+ * NULL; sim_ex_register dies at start-up when a required one is missing.
  * A protocol keeps per-connection state in c->xd (conn_size bytes, zeroed by
  * the core, freed with the connection) and anything of its own in statics. */
 #ifndef TS_SIM_EX_H
@@ -56,7 +57,8 @@ struct sim_ex {
 	uint64_t trade_id_base; /* trade ids start at base + rnd(1e8) */
 	/* The exchange's name for BASE-QUOTE into buf ("BTCUSDT", "BTC/USD"). */
 	void (*native)(char *buf, size_t n, const char *base, const char *quote);
-	/* The size increment (at 8 decimals) of a symbol priced px. */
+	/* The size increment (at 8 decimals) of a symbol priced px. Optional:
+	 * 1 (1e-8). */
 	int64_t (*lot)(double px);
 
 	/* ---- websocket ---- */
@@ -91,7 +93,7 @@ struct sim_ex {
 	 * included. Optional. */
 	void (*second)(struct sim_conn *c, int64_t now_us, uint64_t tick, int first);
 
-	/* ---- REST ---- */
+	/* ---- REST (optional: all three NULL for an exchange with none) ---- */
 	/* How well path is one of this exchange's REST paths (as ws_match; the
 	 * best match among all exchanges, enabled or not, owns the path: its
 	 * error shape is used for 404s, faults and when it is not enabled). */
@@ -108,13 +110,15 @@ struct sim_ex {
 	const char *snapshot_path;
 
 	/* ---- faults ---- */
-	/* A message cut short, in the shape of a book update (malformed fault). */
+	/* A message cut short, in the shape of a book update (malformed fault).
+	 * Optional: its clients get none. */
 	const char *malformed;
 	/* Faults of this exchange alone (ends with a NULL name); NULL for none. */
 	const struct sim_fault_def *faults;
 
 	/* ---- replay (--replay FILE: the recording's "recv" records) ---- */
-	/* Does a recorded frame carry a book update (skip and repeat apply)? */
+	/* Does a recorded frame carry a book update (skip and repeat apply)?
+	 * Optional: none does. */
 	int (*rec_is_book)(const struct sim_rec *r);
 	/* Queue recorded frame r on c as this connection should get it (e.g.
 	 * without a combined-stream wrapper), noting what it implies (the last
@@ -125,7 +129,8 @@ struct sim_ex {
 	void (*truth_init)(struct sim_rtruth *t, const struct sim_replay *r);
 	/* Apply one recorded message (parsed) to the truth: books and trades
 	 * (sim_rtruth_sym, sim_rtruth_trade, sim_book_pairs). 0, or -1 when
-	 * it cannot be read (counted). */
+	 * it cannot be read (counted). Optional: /_sim/book and /_sim/trades of
+	 * a replay then know no symbol. */
 	int (*truth_apply)(struct sim_rtruth *t, const struct ts_jval *msg);
 
 	/* ---- set by sim_ex_register ---- */

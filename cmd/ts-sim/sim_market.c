@@ -93,7 +93,7 @@ sym_params(struct sim_sym *s, uint64_t *st, double *mid)
 	s->px_scale = px >= 100 ? 2 : px >= 1 ? 4 : px >= 0.01 ? 6 : 8;
 	s->qty_scale = 8;
 	s->tick = 1;
-	s->step = s->ex->lot(px);
+	s->step = s->ex->lot ? s->ex->lot(px) : 1;
 	*mid = px;
 }
 

@@ -352,7 +352,8 @@ replay_fill(struct conn *c)
 	while (c->pub.replaying && c->replay_pos < sim_st.rp.nrecv && q_len(&c->q) < HWM &&
 	    n < 4096) {
 		const struct sim_rec *r = &sim_st.rp.recv[c->replay_pos++];
-		int copies = x->rec_is_book(r) ? sim_fault_book(x) : SIM_COPIES_ONE;
+		int copies = x->rec_is_book && x->rec_is_book(r) ? sim_fault_book(x) :
+		    SIM_COPIES_ONE;
 		n++;
 		if (copies == SIM_COPIES_LOST)
 			continue;
