@@ -173,6 +173,12 @@ int sup_running(const struct sup *s);
 /* Control commands: 0, or -1 with a message in err. */
 int sup_cmd_stop(struct sup *s, const char *name, char *err, size_t n);
 int sup_cmd_restart(struct sup *s, const char *name, char *err, size_t n);
+/* The markets (SYMBOLs) of the subscribed topics that instance p serves,
+ * sorted and each once, into sym[0..max-1]; returns how many. What status
+ * shows: a feed's markets are the ones someone is watching. */
+#define SUP_MARKETS_MAX 64
+int sup_proc_markets(const struct sup *s, const struct sup_proc *p,
+    char (*sym)[TS_SYM_MAX], int max);
 
 /* ---- the guard (sup_guard.c) ---- */
 

@@ -29,6 +29,8 @@ sup_status_json(struct sup *s, struct ts_jw *w)
 	ts_jw_arr(w);
 	for (int i = 0; i < SUP_MAX_PROCS; i++) {
 		const struct sup_proc *p = &s->proc[i];
+		char sym[SUP_MARKETS_MAX][TS_SYM_MAX];
+		int nsym;
 		if (!p->used)
 			continue;
 		ts_jw_obj(w);
@@ -41,6 +43,12 @@ sup_status_json(struct sup *s, struct ts_jw *w)
 		ts_jw_kbool(w, "always", s->conf.svc[p->svc].always);
 		ts_jw_kstr(w, "last_exit", p->last_exit);
 		ts_jw_kstr(w, "command", p->cmdline);
+		nsym = sup_proc_markets(s, p, sym, SUP_MARKETS_MAX);
+		ts_jw_key(w, "markets");
+		ts_jw_arr(w);
+		for (int k = 0; k < nsym; k++)
+			ts_jw_str(w, sym[k]);
+		ts_jw_arr_end(w);
 		ts_jw_obj_end(w);
 	}
 	ts_jw_arr_end(w);
@@ -142,13 +150,15 @@ print_human(const char *json, size_t n)
 		printf("ts-supervisor pid %lld, up %llds, bus %s\n", (long long)pid,
 		    (long long)up, bus);
 	}
-	printf("%-24s %-9s %7s %8s %8s %5s  %s\n", "NAME", "STATE", "PID", "UPTIME",
-	    "RESTARTS", "SUBS", "LAST EXIT");
+	printf("%-24s %-9s %7s %8s %8s %5s  %-11s %s\n", "NAME", "STATE", "PID", "UPTIME",
+	    "RESTARTS", "SUBS", "LAST EXIT", "MARKETS");
 	ts_json_iter(&it, &svcs);
 	while (ts_json_next(&it, NULL, &el)) {
 		char name[SUP_NAME_MAX] = "?", state[16] = "?", last[64] = "";
+		char pidbuf[24], upbuf[32], markets[512] = "";
 		int64_t p = 0, u = 0, r = 0, sb = 0;
-		char upbuf[32];
+		struct ts_jval arr, m;
+		struct ts_jiter mi;
 		ts_json_get_str(&el, "name", name, sizeof name);
 		ts_json_get_str(&el, "state", state, sizeof state);
 		ts_json_get_str(&el, "last_exit", last, sizeof last);
@@ -156,17 +166,28 @@ print_human(const char *json, size_t n)
 		ts_json_get_i64(&el, "uptime", &u);
 		ts_json_get_i64(&el, "restarts", &r);
 		ts_json_get_i64(&el, "subscribers", &sb);
-		if (p > 0)
+		if (ts_json_get(&el, "markets", &arr) == 0 && arr.type == TS_J_ARR) {
+			ts_json_iter(&mi, &arr);
+			while (ts_json_next(&mi, NULL, &m)) {
+				char sym[TS_SYM_MAX];
+				size_t len = strlen(markets);
+				if (ts_json_str(&m, sym, sizeof sym) < 0)
+					continue;
+				snprintf(markets + len, sizeof markets - len, "%s%s",
+				    len ? "," : "", sym);
+			}
+		}
+		if (p > 0) {
+			snprintf(pidbuf, sizeof pidbuf, "%lld", (long long)p);
 			snprintf(upbuf, sizeof upbuf, "%lld:%02lld:%02lld", (long long)(u / 3600),
 			    (long long)(u / 60 % 60), (long long)(u % 60));
-		else
+		} else {
+			snprintf(pidbuf, sizeof pidbuf, "-");
 			snprintf(upbuf, sizeof upbuf, "-");
-		if (p > 0)
-			printf("%-24s %-9s %7lld %8s %8lld %5lld  %s\n", name, state,
-			    (long long)p, upbuf, (long long)r, (long long)sb, last);
-		else
-			printf("%-24s %-9s %7s %8s %8lld %5lld  %s\n", name, state, "-",
-			    upbuf, (long long)r, (long long)sb, last);
+		}
+		printf("%-24s %-9s %7s %8s %8lld %5lld  %-11s %s\n", name, state, pidbuf,
+		    upbuf, (long long)r, (long long)sb, last[0] ? last : "-",
+		    markets[0] ? markets : "-");
 	}
 }
 

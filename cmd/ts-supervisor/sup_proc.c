@@ -705,6 +705,43 @@ sup_topic_event(struct sup *s, const char *topic, int on)
 	}
 }
 
+static int
+cmp_sym(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int
+sup_proc_markets(const struct sup *s, const struct sup_proc *p,
+    char (*sym)[TS_SYM_MAX], int max)
+{
+	const struct sup_svc *v = &s->conf.svc[p->svc];
+	struct ts_map_entry *e;
+	size_t it = 0;
+	int n = 0;
+
+	while ((e = ts_map_next(&s->topics, &it)) && n < max) {
+		struct ts_topic t;
+		int mine = 0, dup = 0;
+		for (int k = 0; k < v->npat && !mine; k++) {
+			struct sup_vars vars;
+			char name[SUP_NAME_MAX];
+			const char *bad;
+			mine = sup_pat_match(v->pat[k], e->key, &vars) &&
+			    sup_expand(v->name, &vars, name, sizeof name, &bad) == 0 &&
+			    !strcmp(name, p->name);
+		}
+		if (!mine || ts_topic_parse(e->key, &t, NULL) < 0 || !t.sym[0])
+			continue;
+		for (int i = 0; i < n && !dup; i++)
+			dup = !strcmp(sym[i], t.sym);
+		if (!dup)
+			snprintf(sym[n++], TS_SYM_MAX, "%s", t.sym);
+	}
+	qsort(sym, (size_t)n, sizeof *sym, cmp_sym);
+	return n;
+}
+
 int
 sup_running(const struct sup *s)
 {

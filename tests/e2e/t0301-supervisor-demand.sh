@@ -112,6 +112,20 @@ test_expect_success 'commands: bad names and usage are errors with the right cod
 	grep "no ts-supervisor is running" err
 '
 
+test_expect_success 'status shows the markets each instance serves' '
+	bg M1 ts-cat trades/m/C-D && bg M2 ts-cat trades/m/A-B trades/n/E-F &&
+	wait_for "[ \"\$(st prod-m state)\" = up ] && [ \"\$(st prod-n state)\" = up ]" &&
+	wait_for "[ \$(st prod-m subscribers) -eq 2 ]" &&
+	test "$(st prod-m markets | jq -c .)" = "[\"A-B\",\"C-D\"]" &&
+	test "$(st prod-n markets | jq -c .)" = "[\"E-F\"]" &&
+	ts-supervisor status >human &&
+	grep "^NAME .* LAST EXIT  *MARKETS$" human &&
+	grep "^prod-m  *up .* A-B,C-D$" human && grep "^prod-n  *up .* E-F$" human &&
+	kill $M1_pid && wait_for "[ \"\$(st prod-m markets | jq -c .)\" = \"[\\\"A-B\\\"]\" ]" &&
+	kill $M2_pid && wait_for "[ \"\$(st prod-n markets | jq -c .)\" = [] ]" &&
+	wait_for "[ \"\$(st prod-m state)\" = down ] && [ \"\$(st prod-n state)\" = down ]" 15
+'
+
 test_expect_success 'status/supervisor carries the process table' '
 	ts-cat -n 1 -w 10 status/supervisor >status &&
 	jq -e ".services | map(.name) | index(\"prod-x\") != null" status &&
