@@ -29,13 +29,14 @@ static const char usage[] =
 "usage: ts-feed [-B ENDPOINT] [--stdout] [--url WSBASE] [--rest RESTBASE]\n"
 "               [--channels LIST] [--watchdog SECONDS] [--stats] [--insecure]\n"
 "               [-o NAME=VALUE]... EXCHANGE [SYMBOL...]\n"
+"       ts-feed --list [--rest RESTBASE] [-o NAME=VALUE]... EXCHANGE\n"
 "\n"
 "Connect to EXCHANGE's websocket and REST APIs and publish normalized\n"
 "trades/EXCHANGE/SYMBOL and book/EXCHANGE/SYMBOL messages, and its health\n"
 "on status/feed/EXCHANGE. On the bus a channel opens when its topic gains\n"
 "its first subscriber and closes when it loses its last; the SYMBOLs\n"
 "(canonical BASE-QUOTE, BASE-QUOTE-PERP or BASE-QUOTE-YYMMDD) are always\n"
-"open, both trades and book.\n"
+"open, both trades and book. --list prints what can be subscribed.\n"
 "\n"
 "  -B ENDPOINT        bus directory, ipc://DIR or tcp://HOST:PORT\n"
 "      --stdout       write TOPIC<tab>JSON lines to stdout instead of the bus\n"
@@ -52,6 +53,8 @@ static const char usage[] =
 "                     \"a\") instead of every trade (trades=trade, the default)\n"
 "                     bybit: depth=1|50|200|1000 book levels (1000, the default)\n"
 "                     kraken: depth=10|25|100|500|1000 book levels (1000)\n"
+"      --list         print the SYMBOLs of EXCHANGE's instrument list (or of\n"
+"                     its cached copy), one a line, sorted, and exit\n"
 "      --stats        print messages, CPU time, peak RSS and processing\n"
 "                     latency percentiles on stderr at exit\n"
 "      --insecure     allow a tcp bus on a non-loopback address\n"
@@ -929,6 +932,31 @@ load_instruments(struct app *a)
 	}
 }
 
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* --list: the canonical symbols, what trades/EX/SYM and book/EX/SYM take */
+static int
+print_instruments(struct app *a)
+{
+	const char **v = ts_xcalloc(a->f.inst.len + 1, sizeof *v);
+	struct ts_map_entry *e;
+	size_t it = 0, n = 0;
+
+	while ((e = ts_map_next(&a->f.inst, &it)) && n < a->f.inst.len)
+		v[n++] = e->key;
+	qsort(v, n, sizeof *v, cmp_str);
+	for (size_t i = 0; i < n; i++)
+		printf("%s\n", v[i]);
+	free(v);
+	if (fflush(stdout) == 0 || errno == EPIPE)
+		return 0; /* the reader having gone (| head) is no failure */
+	ts_die_errno(TS_EXIT_TEMP, "cannot write the list");
+}
+
 static void
 print_stats(struct app *a)
 {
@@ -968,6 +996,7 @@ main(int argc, char **argv)
 		{ "stats", no_argument, NULL, 's' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "option", required_argument, NULL, 'o' },
+		{ "list", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
@@ -979,7 +1008,7 @@ main(int argc, char **argv)
 	int c, insecure = 0, known = 0, chans = CH_TRADES | CH_BOOK;
 	int64_t watchdog = 0;
 	char **options = ts_xcalloc((size_t)argc, sizeof *options);
-	int noptions = 0;
+	int noptions = 0, list_only = 0;
 
 	ts_log_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "B:o:h", opts, NULL)) != -1) {
@@ -1006,6 +1035,7 @@ main(int argc, char **argv)
 			break;
 		case 'I': insecure = 1; break;
 		case 'o': options[noptions++] = optarg; break;
+		case 'L': list_only = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': ts_version(NULL);
 		default: ts_usage_error(NULL, NULL);
@@ -1053,6 +1083,12 @@ main(int argc, char **argv)
 			    a->ex->name, why);
 	}
 	free(options);
+	if (list_only) {
+		if (optind < argc)
+			ts_usage_error(NULL, "--list takes no SYMBOL: unexpected '%s'", argv[optind]);
+		load_instruments(a);
+		return print_instruments(a);
+	}
 	a->nconn = a->ex->nconn > 0 && a->ex->nconn <= FEED_CONN_MAX ? a->ex->nconn : 1;
 	for (int i = 0; i < a->nconn; i++) {
 		struct wsc_cb wcb = { &a->c[i], ws_open, ws_message, ws_closed };

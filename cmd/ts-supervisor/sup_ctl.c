@@ -23,6 +23,7 @@ sup_status_json(struct sup *s, struct ts_jw *w)
 	ts_jw_ki64(w, "uptime", (now - s->started_us) / TS_US_PER_SEC);
 	ts_jw_kstr(w, "bus", s->bus_env);
 	ts_jw_kbool(w, "demo", s->demo);
+	ts_jw_ki64(w, "demo_port", s->demo ? s->conf.set.demo_port : 0);
 	ts_jw_kbool(w, "stopping", s->shutting_down);
 	ts_jw_ki64(w, "guard", s->guard_pid);
 	ts_jw_key(w, "services");
@@ -137,7 +138,7 @@ print_human(const char *json, size_t n)
 {
 	struct ts_jval root, svcs, el;
 	struct ts_jiter it;
-	int64_t pid = 0, up = 0;
+	int64_t pid = 0, up = 0, demo_port = 0;
 
 	if (ts_json_parse(json, n, &root, NULL) < 0 || root.type != TS_J_OBJ ||
 	    ts_json_get(&root, "services", &svcs) < 0 || svcs.type != TS_J_ARR)
@@ -150,6 +151,10 @@ print_human(const char *json, size_t n)
 		printf("ts-supervisor pid %lld, up %llds, bus %s\n", (long long)pid,
 		    (long long)up, bus);
 	}
+	if (ts_json_get_i64(&root, "demo_port", &demo_port) == 0 && demo_port > 0)
+		printf("demo: ts-sim on 127.0.0.1:%lld; its markets: ts-feed --list --rest "
+		    "http://127.0.0.1:%lld EXCHANGE\n", (long long)demo_port,
+		    (long long)demo_port);
 	printf("%-24s %-9s %7s %8s %8s %5s  %-11s %s\n", "NAME", "STATE", "PID", "UPTIME",
 	    "RESTARTS", "SUBS", "LAST EXIT", "MARKETS");
 	ts_json_iter(&it, &svcs);

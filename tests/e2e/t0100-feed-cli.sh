@@ -37,6 +37,15 @@ test_expect_success 'an unreachable host exits 111 with the reason' '
 
 start_sim --seed 7 coinbase binance
 
+test_expect_success '--list prints what can be subscribed: the symbols, sorted' '
+	ts-feed --list --rest $REST coinbase >out &&
+	printf "BTC-USD\nETH-USD\n" >expect && test_cmp expect out &&
+	ts-feed --list --rest $REST binance >out &&
+	printf "BTC-USDT\nETH-USDT\n" >expect && test_cmp expect out &&
+	expect_code 100 ts-feed --list --rest $REST coinbase BTC-USD &&
+	grep -q "^ts-feed: --list takes no SYMBOL" err
+'
+
 test_expect_success 'only unknown symbols: exit 100, the symbol named' '
 	expect_code 100 ts-feed --stdout --url $WS --rest $REST binance NOPE-USDT >out &&
 	grep -q "unknown symbol .NOPE-USDT." err &&
@@ -70,7 +79,10 @@ test_expect_success 'the instrument cache is per REST host; a stale cache is 111
 	grep -q "cannot load the coinbase instrument list" err &&
 	expect_code 111 ts-feed --stdout --url $WS --rest $REST coinbase SOL-USD &&
 	grep -q "using the cached instrument list" err &&
-	grep -q "none of the symbols is in the cached coinbase instrument list" err
+	grep -q "none of the symbols is in the cached coinbase instrument list" err &&
+	ts-feed --list --rest $REST coinbase >out 2>err &&
+	printf "BTC-USD\nETH-USD\n" >expect && test_cmp expect out &&
+	grep -q "using the cached instrument list" err
 '
 
 test_done

@@ -17,10 +17,19 @@ test_expect_success 'demo mode starts ts-sim, always on' '
 	wait_for "[ \"\$(st sim state)\" = up ]" 20
 '
 
+test_expect_success 'status names the demo port; ts-feed --list there lists its markets' '
+	port=$(ts-supervisor status --json | jq -e .demo_port) && test "$port" -gt 0 &&
+	ts-supervisor status >human &&
+	grep -x "demo: ts-sim on 127.0.0.1:$port; its markets: ts-feed --list --rest http://127.0.0.1:$port EXCHANGE" human &&
+	ts-feed --list --rest http://127.0.0.1:$port coinbase >out &&
+	printf "BTC-USD\nETH-USD\n" >expect && test_cmp expect out
+'
+
 test_expect_success 'a candle subscriber starts ts-candle and, through it, ts-feed coinbase' '
 	bg C ts-cat candles/coinbase/BTC-USD/1m &&
 	wait_for "grep -q -v history \"$TMP/C.out\"" 60 &&
 	wait_for "[ \"\$(st candle state)\" = up ] && [ \"\$(st feed-coinbase state)\" = up ]" &&
+	st feed-coinbase markets | jq -e "index(\"BTC-USD\") != null" &&
 	grep "starting .feed-coinbase.*ts-feed --url ws://127.0.0.1:" "$TMP/sup.err"
 '
 
