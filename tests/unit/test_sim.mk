@@ -1,7 +1,8 @@
-# test_sim: ts-sim's market, protocols (ex/*.o, with a fake core) and REST answers; also builds the
+# test_sim: ts-sim's market, protocols (every ex/*.c, with a fake core) and REST answers; also builds the
 # websocket test client the 02xx end-to-end tests and bench/sim use.
 test_sim_OBJS = cmd/ts-sim/sim_market.o cmd/ts-sim/sim_fmt.o cmd/ts-sim/sim_rest.o \
-	cmd/ts-sim/sim_replay.o cmd/ts-sim/sim_ex.o cmd/ts-sim/ex/coinbase.o cmd/ts-sim/ex/binance.o
+	cmd/ts-sim/sim_replay.o cmd/ts-sim/sim_ex.o \
+	$(patsubst %.c,%.o,$(wildcard cmd/ts-sim/ex/*.c))
 test_sim_CFLAGS = -Icmd/ts-sim
 
 $(BUILD)/tests/test_sim: | $(BUILD)/tests/tools/sim-wsclient
