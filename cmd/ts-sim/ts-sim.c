@@ -50,6 +50,7 @@ static const char usage[] =
 "                     port, with this certificate and private key (PEM)\n"
 "      --ready-fd FD  write a newline to FD once listening\n"
 "  -h, --help         show this help\n"
+"      --version      show the version\n"
 "\n"
 "Exit status: 0 on SIGINT or SIGTERM, 100 usage error (a --tls file too),\n"
 "111 cannot listen.\n"
@@ -861,7 +862,7 @@ num_arg(const char *opt, const char *s, long lo, long hi)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < lo || v > hi)
-		ts_die(TS_EXIT_USAGE, "bad %s '%s'", opt, s);
+		ts_usage_error(NULL, "bad %s '%s'", opt, s);
 	return v;
 }
 
@@ -897,7 +898,7 @@ tls_arg(const char *arg, char **cert, char **key)
 	char *c = ts_xstrdup(arg), *comma = strrchr(c, ',');
 
 	if (!comma || comma == c || !comma[1])
-		ts_die(TS_EXIT_USAGE, "bad --tls '%s': expected CERT,KEY (two PEM files)", arg);
+		ts_usage_error(NULL, "bad --tls '%s': expected CERT,KEY (two PEM files)", arg);
 	*comma = '\0';
 	free(*cert);
 	*cert = c;
@@ -922,6 +923,7 @@ main(int argc, char **argv)
 		{ "ready-fd", required_argument, NULL, OPT_READY },
 		{ "tls", required_argument, NULL, OPT_TLS },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	struct lws_context_creation_info info;
@@ -946,7 +948,7 @@ main(int argc, char **argv)
 			errno = 0;
 			sim_st.m.seed = strtoull(optarg, &end, 10);
 			if (errno || end == optarg || *end)
-				ts_die(TS_EXIT_USAGE, "bad --seed '%s'", optarg);
+				ts_usage_error(NULL, "bad --seed '%s'", optarg);
 			break;
 		}
 		case 'r':
@@ -956,7 +958,7 @@ main(int argc, char **argv)
 				char *end;
 				G.rate = strtod(optarg, &end);
 				if (end == optarg || *end || !(G.rate > 0) || G.rate > 1e8)
-					ts_die(TS_EXIT_USAGE, "bad --rate '%s'", optarg);
+					ts_usage_error(NULL, "bad --rate '%s'", optarg);
 			}
 			break;
 		case 'S': symbols = optarg; break;
@@ -967,15 +969,15 @@ main(int argc, char **argv)
 			size_t n = at ? (size_t)(at - optarg) : strlen(optarg);
 			double arg;
 			if (nfaults >= MAX_FAULTS)
-				ts_die(TS_EXIT_USAGE, "too many --fault options");
+				ts_usage_error(NULL, "too many --fault options");
 			if (n >= sizeof spec)
-				ts_die(TS_EXIT_USAGE, "bad --fault '%s': too long", optarg);
+				ts_usage_error(NULL, "bad --fault '%s': too long", optarg);
 			memcpy(spec, optarg, n);
 			spec[n] = '\0';
 			if (sim_fault_parse(spec, name, &arg, &why) < 0)
-				ts_die(TS_EXIT_USAGE, "bad --fault '%s': %s", optarg, why);
+				ts_usage_error(NULL, "bad --fault '%s': %s", optarg, why);
 			if (at && (end = NULL, !(strtod(at + 1, &end) >= 0) || end == at + 1 || *end))
-				ts_die(TS_EXIT_USAGE, "bad --fault '%s': bad delay after '@'", optarg);
+				ts_usage_error(NULL, "bad --fault '%s': bad delay after '@'", optarg);
 			faults[nfaults++] = optarg;
 			break;
 		}
@@ -984,13 +986,12 @@ main(int argc, char **argv)
 		case OPT_READY: ready_fd = (int)num_arg("--ready-fd", optarg, 0, 1 << 20); break;
 		case OPT_TLS: tls_arg(optarg, &tls_cert, &tls_key); break;
 		case 'h': usage_print(stdout); return 0;
-		default: usage_print(stderr); return TS_EXIT_USAGE;
+		case 'V': ts_version(NULL);
+		default: ts_usage_error(NULL, NULL);
 		}
 	}
-	if (optind >= argc) {
-		usage_print(stderr);
-		return TS_EXIT_USAGE;
-	}
+	if (optind >= argc)
+		ts_usage_error(NULL, "missing EXCHANGE (known: %s)", sim_ex_names());
 	for (int i = optind; i < argc; i++) {
 		const struct sim_ex *x = sim_ex_find(argv[i]);
 		if (!x)
@@ -1005,7 +1006,7 @@ main(int argc, char **argv)
 	if (replay) {
 		char err[512];
 		if (argc - optind != 1)
-			ts_die(TS_EXIT_USAGE, "--replay plays one exchange; give exactly one EXCHANGE");
+			ts_usage_error(NULL, "--replay plays one exchange; give exactly one EXCHANGE");
 		if (sim_replay_load(&sim_st.rp, replay, err, sizeof err) < 0)
 			ts_die(TS_EXIT_USAGE, "%s", err);
 		if (strcasecmp(sim_st.rp.exchange, argv[optind]))

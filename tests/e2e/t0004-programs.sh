@@ -26,13 +26,10 @@ test_expect_success 'a bad option exits 100 with a message on stderr' '
 	done
 '
 
-# ts-sim is being split into one file per exchange; its --version and usage
-# errors follow once that is on main
-conv_progs=$(echo "$progs" | grep -v -x ts-sim)
 version=$(sed -n "s/^VERSION *= *//p" "$TS_TOP/config.mk")
 test_expect_success '--version prints the name and config.mk VERSION and exits 0' '
 	[ -n "$version" ] &&
-	for p in $conv_progs; do
+	for p in $progs; do
 		"$TS_BIN/$p" --version >out 2>err || { echo "$p --version exited $?"; return 1; }
 		echo "$p $version" >expect && test_cmp expect out || return 1
 		[ ! -s err ] || { echo "$p --version wrote on stderr"; cat err; return 1; }
@@ -53,7 +50,7 @@ usage_error() {
 }
 
 test_expect_success 'a bad option or a missing argument is one line and see --help' '
-	for p in $conv_progs; do
+	for p in $progs; do
 		usage_error $p --no-such-option || return 1
 		usage_error $p --help=x || return 1
 	done
@@ -79,6 +76,9 @@ test_expect_success 'a missing operand or an unknown command is one line and see
 	ts-gui extra
 	ts-pub
 	ts-pub -w x trades/a/B-C
+	ts-sim
+	ts-sim --rate x coinbase
+	ts-sim --replay x coinbase binance
 	ts-store query
 	ts-store frobnicate
 	ts-store stats extra
@@ -89,7 +89,7 @@ test_expect_success 'a missing operand or an unknown command is one line and see
 '
 
 test_expect_success 'TS_LOG with an unknown level warns and logs at info' '
-	for p in $conv_progs; do
+	for p in $progs; do
 		TS_LOG=verbose "$TS_BIN/$p" --version >out 2>err ||
 		    { echo "$p: exit $?"; return 1; }
 		grep -q "unknown TS_LOG level .verbose." err || { echo "$p: no warning"; return 1; }
@@ -97,7 +97,7 @@ test_expect_success 'TS_LOG with an unknown level warns and logs at info' '
 '
 
 test_expect_success 'every program has a man page with the sections STYLE.md asks for' '
-	for p in $conv_progs; do
+	for p in $progs; do
 		m="$TS_TOP/man/$p.1"
 		[ -f "$m" ] || { echo "no $m"; return 1; }
 		for s in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" FILES EXAMPLES "SEE ALSO"; do

@@ -10,7 +10,8 @@ test_expect_success '--help prints the usage and exits 0' '
 
 test_expect_success 'no exchange is a usage error (100)' '
 	{ ts-sim 2>err; test $? -eq 100; } &&
-	grep -q "^usage:" err
+	grep -q "^ts-sim: missing EXCHANGE (known: .*coinbase" err &&
+	grep -x -q "see .ts-sim --help." err && test $(wc -l <err) -eq 2
 '
 
 test_expect_success 'an unknown exchange exits 100 with a clear message' '
