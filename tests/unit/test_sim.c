@@ -489,6 +489,28 @@ test_query(void)
 	CHECK_INT(sim_query_get("", "symbol", b, sizeof b), 0);
 }
 
+/* Paths go to the exchange whose pattern matches most of them; the
+ * registry is in name order. */
+static void
+test_routes(void)
+{
+	const struct sim_ex *prev = NULL;
+
+	CHECK_INT(sim_path_match("/ws/btcusdt@trade", "/ws/*"), 4);
+	CHECK_INT(sim_path_match("/ws", "/ws/*"), 0);
+	CHECK_INT(sim_path_match("/ws", "/ws"), 3);
+	CHECK_INT(sim_path_match("/wsx", "/ws"), 0);
+	CHECK(sim_rest_owner("/api/v3/brokerage/market/products/BTC-USD/candles") == SIM_COINBASE);
+	CHECK(sim_rest_owner("/api/v3/depth") == SIM_BINANCE);
+	CHECK(sim_rest_owner("/nothing") == NULL);
+	CHECK(SIM_BINANCE->ws_match("/ws/btcusdt@trade") > 0);
+	CHECK(SIM_BINANCE->ws_match("/") == 0);
+	CHECK(SIM_COINBASE->ws_match("/") > 0);
+	for (const struct sim_ex *x = sim_ex_first(); x; prev = x, x = x->next)
+		CHECK(!prev || strcmp(prev->name, x->name) < 0);
+	CHECK(strstr(sim_ex_names(), "binance, ") != NULL && strstr(sim_ex_names(), "coinbase") != NULL);
+}
+
 static void
 test_replay_load(void)
 {
@@ -608,6 +630,7 @@ main(void)
 	RUN(test_messages);
 	RUN(test_rest);
 	RUN(test_query);
+	RUN(test_routes);
 	RUN(test_replay_load);
 	return DONE();
 }
