@@ -84,18 +84,37 @@ fuzz: ; @sh fuzz/run
 demo: all
 	@sh scripts/demo
 
+EXAMPLES   := $(wildcard examples/*)
+UNITS      := $(wildcard systemd/system/*.service)
+USERUNITS  := $(wildcard systemd/user/*.service)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(USERUNITDIR)
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(USERUNITDIR) \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(PROGS:%=$(OUT)/%) $(DESTDIR)$(BINDIR)
 	for m in $(MANPAGES); do \
-		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	for u in systemd/system/*; do [ -f "$$u" ] && \
-		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}; done; true
-	for u in systemd/user/*; do [ -f "$$u" ] && \
-		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(USERUNITDIR)/$${u##*/}; done; true
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+	for u in $(UNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	for u in $(USERUNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(USERUNITDIR)/$${u##*/} || exit 1; done
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples
+	install -m 644 completions/tradesuite.bash $(DESTDIR)$(COMPLETIONDIR)/tradesuite
+	for p in $(PROGS); do ln -sf tradesuite $(DESTDIR)$(COMPLETIONDIR)/$$p || exit 1; done
+
+# make uninstall: remove what make install put in place (same PREFIX and
+# DESTDIR), and the directories of ours it leaves empty
+uninstall:
+	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%)
+	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -f $(UNITS:systemd/system/%=$(DESTDIR)$(UNITDIR)/%)
+	rm -f $(USERUNITS:systemd/user/%=$(DESTDIR)$(USERUNITDIR)/%)
+	rm -f $(EXAMPLES:examples/%=$(DESTDIR)$(DOCDIR)/examples/%)
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/tradesuite $(PROGS:%=$(DESTDIR)$(COMPLETIONDIR)/%)
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf bin build build-san tests/out
 
-.PHONY: all tests check bench soak demo install clean
+.PHONY: all tests check bench soak demo install uninstall clean

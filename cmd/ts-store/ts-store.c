@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,50 @@ static const struct option long_opts[] = {
 	{ 0, 0, 0, 0 },
 };
 
+/* Where the option being set comes from: "" for the command line, else
+ * "FILE:LINE" of its key in the config. A bad value names it. */
+static char opt_from[PATH_MAX + 32];
+
+__attribute__((noreturn, format(printf, 1, 2))) static void
+bad_opt(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (opt_from[0])
+		ts_die(TS_EXIT_USAGE, "%s: %s", opt_from, msg);
+	ts_usage_error(NULL, "%s", msg);
+}
+
+/* The line of KEY in FILE's [store] section (GKeyFile keeps none), 0 when
+ * it cannot be told. */
+static int
+key_line(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int n = 0, in = 0, found = 0;
+	size_t kl = strlen(key);
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof line, f)) {
+		char *p = line;
+		n++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '[')
+			in = !strncmp(p, "[store]", 7);
+		else if (in && !strncmp(p, key, kl) && strchr(" \t=", p[kl]))
+			found = n;
+	}
+	fclose(f);
+	return found;
+}
+
 static long
 num_arg(const char *name, const char *v, long lo, long hi)
 {
@@ -163,7 +208,8 @@ num_arg(const char *name, const char *v, long lo, long hi)
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || *end || end == v || n < lo || n > hi)
-		ts_usage_error(NULL, "bad --%s '%s': expected a number from %ld to %ld", name, v,
+		bad_opt("bad %s%s '%s': expected a number from %ld to %ld",
+		    opt_from[0] ? "" : "--", name, v,
 		    lo, hi);
 	return n;
 }
@@ -174,8 +220,8 @@ dur_arg(const char *name, const char *v)
 	int64_t us;
 
 	if (ts_duration_parse(v, &us) < 0 || us <= 0)
-		ts_usage_error(NULL, "bad --%s '%s': expected a duration such as 100ms or 5s",
-		    name, v);
+		bad_opt("bad %s%s '%s': expected a duration such as 100ms or 5s",
+		    opt_from[0] ? "" : "--", name, v);
 	return us;
 }
 
@@ -197,21 +243,22 @@ set_opt(struct opts *o, int c, const char *name, const char *v)
 		else if (!strcmp(v, "csv"))
 			o->fmt = STORE_CSV;
 		else
-			ts_usage_error(NULL, "bad --format '%s': expected json or csv", v);
+			bad_opt("bad --format '%s': expected json or csv", v);
 		break;
 	case O_BATCH: o->batch = num_arg(name, v, 1, 1000000); break;
 	case O_FLUSH: o->flush_us = dur_arg(name, v); break;
 	case O_BOOK_HZ:
 		o->book_hz = strtod(v, NULL);
 		if (!(o->book_hz > 0 && o->book_hz <= 1000))
-			ts_usage_error(NULL, "bad --%s '%s': expected 0 < HZ <= 1000", name, v);
+			bad_opt("bad %s%s '%s': expected 0 < HZ <= 1000",
+			    opt_from[0] ? "" : "--", name, v);
 		break;
 	case O_BOOK_BINS: o->book.nbins = (int)num_arg(name, v, 1, 1000); break;
 	case O_BOOK_BPS: o->book.bin_bps = (int)num_arg(name, v, 1, 10000); break;
 	case O_BOOK_LEVELS: o->book.levels = (int)num_arg(name, v, 0, 1000); break;
 	case O_RETAIN:
 		if (store_retention_set(&o->ret, v) < 0)
-			ts_usage_error(NULL, "bad --retain '%s': expected KIND=AGE or KIND=forever "
+			bad_opt("bad --retain '%s': expected KIND=AGE or KIND=forever "
 			    "(KIND: trades, candles, book, book-thin, book-thin-every)", v);
 		break;
 	case O_INFLUX: o->ix.url = v; o->have_influx = 1; break;
@@ -270,7 +317,7 @@ load_config(struct opts *o, const char *path, int must_exist)
 			char spec[256];
 			snprintf(spec, sizeof spec, "%s=%s", *k + 7, v);
 			if (store_retention_set(&o->ret, spec) < 0)
-				ts_die(TS_EXIT_USAGE, "%s: bad %s '%s'", path, *k, v);
+				ts_die(TS_EXIT_USAGE, "%s:%d: bad %s '%s'", path, key_line(path, *k), *k, v);
 			g_free(v);
 			continue;
 		}
@@ -278,14 +325,17 @@ load_config(struct opts *o, const char *path, int must_exist)
 			if (!strcmp(lo->name, *k))
 				break;
 		if (!lo->name || lo->val == 'c' || lo->val == 'h' || lo->val == 'V')
-			ts_die(TS_EXIT_USAGE, "%s: unknown key '%s' in [store]", path, *k);
+			ts_die(TS_EXIT_USAGE, "%s:%d: unknown key '%s' in [store]", path,
+			    key_line(path, *k), *k);
 		if (lo->has_arg == no_argument) {
 			if (strcmp(v, "true") && strcmp(v, "1")) {
 				g_free(v);
 				continue;
 			}
 		}
+		snprintf(opt_from, sizeof opt_from, "%s:%d", path, key_line(path, *k));
 		set_opt(o, lo->val, lo->name, keep(o, v));
+		opt_from[0] = '\0';
 		g_free(v);
 	}
 	g_strfreev(keys);
