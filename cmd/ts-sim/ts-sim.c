@@ -43,7 +43,7 @@ static const char usage[] =
 "  -R, --replay FILE  play a recording (.jsonl or .jsonl.zst) instead\n"
 "  -f, --fault SPEC   inject a fault, at start or after @SECONDS: drop, skip,\n"
 "                     repeat, malformed, snapshot-delay=S, stall=S, rest-429=N,\n"
-"                     rest-500=N, refuse=S, shutdown, cross=SYMBOL\n"
+"                     rest-500=N, refuse=S, shutdown, checksum, cross=SYMBOL\n"
 "  -t, --truth FILE   write every generated trade as a JSON line\n"
 "      --ping S       Binance ping interval (default 20)\n"
 "      --tls CERT,KEY serve https and wss instead of http and ws on the same\n"

@@ -15,8 +15,8 @@ test_expect_success 'no exchange is a usage error (100)' '
 '
 
 test_expect_success 'an unknown exchange exits 100 with a clear message' '
-	{ ts-sim --port 0 kraken 2>err; test $? -eq 100; } &&
-	grep -q "unknown exchange .kraken." err
+	{ ts-sim --port 0 nosuchex 2>err; test $? -eq 100; } &&
+	grep -q "unknown exchange .nosuchex." err
 '
 
 test_expect_success 'a bad symbol, fault, rate or port exits 100' '

@@ -17,10 +17,13 @@ sim_get() { # PATH
 	curl -sf --max-time 10 "$REST$1"
 }
 
-# The simulator's book of EX SYM, normalized: {"bids":[[px,qty]…],"asks":[…]}
+# The simulator's book of EX SYM, normalized: {"bids":[[px,qty]…],"asks":[…]};
+# its best BOOK_DEPTH levels a side when that is set (a feed that keeps a
+# subscribed depth of a deeper book: Kraken's)
 sim_book() {
 	sim_get "/_sim/book?exchange=$1&symbol=$2" |
-	    jq -c '{bids: (.bids|sort_by(-.[0])), asks: (.asks|sort_by(.[0]))}'
+	    jq -c --argjson d "${BOOK_DEPTH:-1000000}" \
+	    '{bids: (.bids|sort_by(-.[0])|.[:$d]), asks: (.asks|sort_by(.[0])|.[:$d])}'
 }
 
 # The book a consumer rebuilds from FILE (one book message per line, or
