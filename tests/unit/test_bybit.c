@@ -360,6 +360,20 @@ test_trades(void)
 	CHECK_INT(count_on("trades/bybit/BTC-USDT-PERP", NULL), 1001);
 	CHECK_INT(s->backfilled, 1001);
 
+	/* a quiet market after a reconnect: the fill starts when every
+	 * subscribe request is answered, not at a live trade that may not come */
+	relink(LINEAR);
+	CHECK_INT(nreq, 0);
+	msg_on(LINEAR, "{\"success\":true,\"ret_msg\":\"\",\"conn_id\":\"c\",\"req_id\":\"\","
+	    "\"op\":\"subscribe\"}");
+	CHECK_INT(nreq, 1);
+	recent_body(body, sizeof body, RT(U3 "q", "1672304487500", "Buy") ","
+	    RT(U1 "x", "1672304487000", "Buy"));
+	F.ex->on_rest(&F, s, REST_BACKFILL, 200, body, strlen(body));
+	CHECK_INT(count_on("trades/bybit/BTC-USDT-PERP", NULL), 1);
+	CHECK(strstr(last_on("trades/bybit/BTC-USDT-PERP"), U3 "q") != NULL);
+	CHECK_INT(s->gaps, 1);
+
 	/* and when recent-trade fails, the held trades go out and the gap is told */
 	relink(LINEAR);
 	msg_on(LINEAR, trade_msg(m, sizeof m, "BTCUSDT", 1672304488000, U2 "y", "Buy", "1", "1", 0));

@@ -61,6 +61,24 @@ struct by_sym {
 	uint64_t restarts;    /* u = 1 snapshots seen while live */
 };
 
+/* The feed's own, in f->conf (which feed_free frees): the options (-o),
+ * and the subscribe requests of each connection not yet answered. Trades
+ * missed while away are fetched once they are all answered (so the page
+ * reaches at least to where the streams start), or at the first live
+ * trade, whichever comes first. */
+struct by_feed {
+	int depth;            /* -o depth=N; 0: DEPTH_DEFAULT */
+	int acks_due[NCAT];
+};
+
+static struct by_feed *
+bf(struct feed *f)
+{
+	if (!f->conf)
+		f->conf = ts_xcalloc(1, sizeof(struct by_feed));
+	return f->conf;
+}
+
 static struct by_sym *
 bs(struct fsym *s)
 {
@@ -116,24 +134,18 @@ sym_of(struct feed *f, const char *w, size_t n)
 	return feed_sym_native(f, key, n + 2);
 }
 
-/* The options (-o): f->conf. */
-struct by_conf {
-	int depth;
-};
-
 static int
 book_depth(const struct feed *f)
 {
-	const struct by_conf *c = f->conf;
+	const struct by_feed *c = f->conf;
 
-	return c ? c->depth : DEPTH_DEFAULT;
+	return c && c->depth ? c->depth : DEPTH_DEFAULT;
 }
 
 /* -o depth=N: one of the depths Bybit offers. */
 static int
 by_option(struct feed *f, const char *name, const char *value, const char **why)
 {
-	struct by_conf *c;
 	char *e;
 	long d;
 
@@ -144,9 +156,7 @@ by_option(struct feed *f, const char *name, const char *value, const char **why)
 	d = strtol(value, &e, 10);
 	for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++)
 		if (*value && !*e && d == depths[i]) {
-			if (!(c = f->conf))
-				c = f->conf = ts_xcalloc(1, sizeof *c);
-			c->depth = (int)d;
+			bf(f)->depth = (int)d;
 			return 0;
 		}
 	*why = "bybit offers book depths 1, 50, 200 and 1000";
@@ -172,6 +182,7 @@ flush_ops(struct feed *f, struct ts_jw *w, int *count)
 	ts_jw_arr_end(w);
 	ts_jw_obj_end(w);
 	f->ops.ws_send(f->ops.ctx, w->buf, w->len);
+	bf(f)->acks_due[f->conn == CAT_LINEAR]++; /* send_ops subscribes only */
 	*count = 0;
 }
 
@@ -228,6 +239,7 @@ send_one(struct feed *f, const char *op, struct fsym *s, int ch)
 	ts_jw_arr_end(&w);
 	ts_jw_obj_end(&w);
 	f->ops.ws_send(f->ops.ctx, w.buf, w.len);
+	bf(f)->acks_due[f->conn == CAT_LINEAR]++;
 	ts_jw_free(&w);
 }
 
@@ -260,6 +272,7 @@ by_on_connect(struct feed *f)
 		if (!(s->want & CH_TRADES))
 			trades_forget(b);
 	}
+	bf(f)->acks_due[f->conn == CAT_LINEAR] = 0;
 	send_ops(f, "subscribe", wanted);
 }
 
@@ -501,18 +514,41 @@ request_recent(struct feed *f, struct fsym *s)
 	f->ops.rest_get(f->ops.ctx, s, REST_BACKFILL, path);
 }
 
+/* Fetch what s missed while away; live trades wait for the answer. */
+static void
+start_fill(struct feed *f, struct fsym *s)
+{
+	struct by_sym *b = bs(s);
+
+	b->check_gap = 0;
+	b->filling = 1;
+	b->nheld = 0;
+	request_recent(f, s);
+}
+
+/* Every subscribe request of connection f->conn is answered: its streams
+ * flow, so a recent-trade page now reaches to where they start. */
+static void
+subscribed(struct feed *f)
+{
+	int *due = &bf(f)->acks_due[f->conn == CAT_LINEAR];
+
+	if (*due > 0 && --*due > 0)
+		return;
+	for (size_t i = 0; i < f->nsym; i++)
+		if (f->symv[i]->conn == f->conn && bs(f->symv[i])->check_gap &&
+		    (f->symv[i]->want & CH_TRADES))
+			start_fill(f, f->symv[i]);
+}
+
 /* A live trade of s: published, or held while a fill runs. */
 static void
 live_trade(struct feed *f, struct fsym *s, const struct btrade *t)
 {
 	struct by_sym *b = bs(s);
 
-	if (b->check_gap) {
-		b->check_gap = 0;
-		b->filling = 1;
-		b->nheld = 0;
-		request_recent(f, s);
-	}
+	if (b->check_gap)
+		start_fill(f, s);
 	if (b->filling) {
 		if (b->nheld < HELD_MAX) {
 			ts_xgrow((void **)&b->held, &b->capheld, b->nheld + 1, sizeof *b->held);
@@ -710,6 +746,8 @@ by_on_message(struct feed *f, const char *p, size_t n, int64_t rt)
 			return -1;
 		if (ts_json_mget(m, nm, "success", &ok) == 0 && ts_json_bool(&ok, &success) < 0)
 			return -1;
+		if (ts_json_str_eq(&op, "subscribe"))
+			subscribed(f);
 		if (success)
 			return 0; /* subscribed, pong */
 		if (ts_json_mget(m, nm, "ret_msg", &v) < 0 || ts_json_str(&v, text, sizeof text) < 0)

@@ -89,10 +89,11 @@ trades_ok() {
 }
 
 # last_trade_is FILE EX SYM: the last trade published for SYM is the
-# simulator's last (so everything has arrived).
+# simulator's last (so everything has arrived). The topic ends at the tab:
+# BTC-USDT is a prefix of BTC-USDT-PERP.
 last_trade_is() {
 	t_want=$(sim_get "/_sim/trades?exchange=$2&symbol=$3" | jq -r .last_id) &&
-	t_got=$(grep "^trades/$2/$3" "$1" | tail -1 | sed 's/^[^{]*//' | jq -r .id) &&
+	t_got=$(grep "^trades/$2/$3	" "$1" | tail -1 | sed 's/^[^{]*//' | jq -r .id) &&
 	[ "$t_want" = "$t_got" ]
 }
 
