@@ -24,6 +24,15 @@ async function main() {
             swap: false, future: false, option: false, contract: false,
             precision: { price: 0.01, amount: 0.00001 }, limits: {}, info: {},
         }]);
+    } else if (exName === 'kraken') {
+        // websocket v2 for public data, as ccxt pro's kraken uses it
+        ex.urls.api.ws.publicV2 = `ws://${base}/v2`;
+        ex.setMarkets([{
+            id: b + q, symbol: `${b}/${q}`, base: b, quote: q, baseId: b, quoteId: q,
+            active: true, type: 'spot', spot: true, margin: false, swap: false, future: false,
+            option: false, contract: false, precision: { price: 0.01, amount: 0.00000001 },
+            limits: {}, info: { wsname: `${b}/${q}`, altname: b + q },
+        }]);
     } else {
         ex.urls.api.ws = `ws://${base}`;
         ex.setMarkets([{

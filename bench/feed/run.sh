@@ -5,6 +5,7 @@
 # messages/s, CPU per million, and trades lost by a slow consumer.
 #
 #   sh bench/feed/run.sh [SECONDS]     (default 10 per case)
+#   EXCHANGES="kraken" sh bench/feed/run.sh   (only those exchanges' cases)
 #
 # Needs bin/ts-sim, bin/ts-feed, jq, and for the peer `npm install ccxt` in
 # bench/feed (node_modules is not committed). Prints a Markdown table.
@@ -12,6 +13,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${TS_BIN:-$top/bin}
 DUR=${1:-10}
+EXCHANGES=${EXCHANGES:-binance coinbase kraken}
 W=$(mktemp -d /tmp/ts-bench-feed.XXXXXX)
 PIDS=""
 cleanup() {
@@ -52,7 +54,7 @@ feed() {
 	STATS=$(grep '^stats:' "$W/$n.feed")
 }
 sym_of() { # EX: the symbol every case uses on that exchange
-	case $1 in binance) echo BTC-USDT ;; coinbase) echo BTC-USD ;; esac
+	case $1 in binance) echo BTC-USDT ;; coinbase|kraken) echo BTC-USD ;; esac
 }
 stat() { echo "$STATS" | tr ' ' '\n' | awk -v k="$1" '$0 == k {getline; print; exit}'; }
 
@@ -63,7 +65,7 @@ echo "ts-feed benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(. /etc/os-relea
 echo
 echo "| case | websocket messages/s | CPU s per million messages | feed CPU use | sim CPU use | latency p50/p99 (frame in to message out) |"
 echo "|---|---|---|---|---|---|"
-for ex in binance coinbase; do
+for ex in $EXCHANGES; do
 	sym=$(sym_of "$ex")
 	for ch in trades book; do
 		sim s --rate max "$ex"
@@ -113,12 +115,22 @@ unset TS_BUS
 # 20 symbols, trades and full books: peak RSS
 syms=$(for b in BTC ETH SOL XRP ADA DOGE DOT LTC LINK AVAX TRX BCH ATOM XLM ETC FIL NEAR APT ARB OP; do
 	printf '%s-USDT ' $b; done)
+case " $EXCHANGES " in *" binance "*)
 sim s20 --rate 20000 --symbols "$(echo $syms | tr ' ' ,)" binance
 feed rss binance trades,book $syms
 endsim
 RSS20=$(stat maxrss)
 echo
 echo "Peak RSS, binance, 20 symbols, trades and full books, 20,000 messages/s: $RSS20 ($(stat msgs) messages, $(stat book) book messages)"
+esac
+case " $EXCHANGES " in *" kraken "*)
+ksyms=$(echo "$syms" | sed 's/-USDT/-USD/g')
+sim s20 --rate 20000 --symbols "$(echo $ksyms | tr ' ' ,)" kraken
+feed rss kraken trades,book $ksyms
+endsim
+echo
+echo "Peak RSS, kraken, 20 symbols, trades and books at depth 1000 (sides of up to 1100), 20,000 messages/s: $(stat maxrss) ($(stat msgs) messages, $(stat book) book messages)"
+esac
 
 # the reference peer
 if [ ! -d "$top/bench/feed/node_modules/ccxt" ]; then
@@ -137,7 +149,7 @@ while read -r ex ch rest; do
 	[ "$ch" = trades ] && pt=$(echo "scale=2; $cpu * 1000000 / $tr_" | bc)
 	row4 "ts-feed $ex $ch" "$(echo "$msgs / $DUR" | bc)" "$(echo "scale=2; $cpu * 1000000 / $msgs" | bc)" "$pt" -
 done <"$W/raw"
-for ex in binance coinbase; do
+for ex in $EXCHANGES; do
 	sym=$(sym_of "$ex")
 	for ch in trades book; do
 		sim s --rate max "$ex"
@@ -165,7 +177,7 @@ echo "Equal load: ts-sim at a fixed rate, the same for ts-feed and ccxt"
 echo
 echo "| case | rate | ts-feed CPU s per million | ccxt CPU s per million | ccxt / ts-feed |"
 echo "|---|---|---|---|---|"
-for ex in binance coinbase; do
+for ex in $EXCHANGES; do
 	sym=$(sym_of "$ex")
 	for ch in trades book; do
 		case $ex/$ch in coinbase/trades) rate=2000 ;; *) rate=30000 ;; esac
@@ -194,7 +206,7 @@ done
 # slow consumers: ccxt sleeping 5 ms an update, ts-feed writing into a pipe
 # read after a 3 s pause; lost = generated ids between the first and last
 # delivered that were not delivered
-for ex in binance coinbase; do
+for ex in $EXCHANGES; do
 	sym=$(sym_of "$ex")
 	sim s --rate max --truth "$W/truth" "$ex"
 	node "$top/bench/feed/ccxt-peer.js" "$ex" "$PORT" "$sym" trades "$DUR" 5 >"$W/peer.json" 2>"$W/peer.err"
