@@ -159,6 +159,7 @@ struct sup {
 	int64_t guard_started_us;
 	unsigned t_guard;         /* restart of a guard that died */
 	char groups_path[320];    /* DIR/groups, or "" (tcp bus) */
+	struct sup_peers *peers;  /* the proxy's memory bound (sup_peers.c) */
 };
 
 /* Start the always-on services. */
@@ -198,8 +199,56 @@ int sup_guard_reaped(struct sup *s, pid_t pid, int status);
  * freed). */
 void sup_guard_stop(struct sup *s);
 
+/* ---- the proxy's memory, bounded in bytes (sup_peers.c) ---- */
+
+#define SUP_PEERS_MAX 64
+
+/* A subscriber that is behind: a backlog in its socket (SIOCOUTQ). */
+struct sup_peer {
+	int fd;
+	unsigned long ino;        /* the socket's inode: an fd is reused */
+	int queued;               /* bytes waiting in its socket */
+	int scans;                /* scans it was behind at, after the first */
+	uint64_t forwarded_at;    /* bytes forwarded when it last read */
+	long long progress;       /* what it has read (sup_peers.c), or -1 */
+	int64_t since_us;
+	long pid;                 /* ipc: its pid; 0 when unknown */
+	char who[100];            /* its command line, or HOST:PORT */
+};
+
+/* What the proxy holds for a subscriber, bounded in bytes: messages of at
+ * most max_msg bytes, an HWM from the budget, and a subscriber that reads
+ * nothing while more than the budget is forwarded cut off (sup_peers.c says
+ * why it is done so). Subscribers that fall behind are named in status. */
+struct sup_peers {
+	int64_t budget;           /* bytes for one peer: $TS_BUS_BUFFER */
+	int64_t max_msg;          /* bytes in one message: $TS_BUS_MAXMSG */
+	int hwm;                  /* messages for one peer: from the budget */
+	char sub_path[200];       /* the subscribers' ipc socket, or "" */
+	int sub_port;             /* or their tcp port */
+	uint64_t forwarded, scanned_at, cut;
+	int n;
+	struct sup_peer peer[SUP_PEERS_MAX];
+};
+
+/* Read the limits ($TS_BUS_BUFFER, $TS_BUS_MAXMSG, $TS_BUS_HWM) for the bus. */
+void sup_peers_init(struct sup_peers *pp, const struct ts_bus_ep *ep);
+/* Set them on one of the proxy's sockets (ZMQ_XSUB or ZMQ_XPUB) before it
+ * binds. */
+void sup_peers_apply(const struct sup_peers *pp, void *sock, int type);
+/* A message of `bytes` went to the subscribers (scans now and then). */
+void sup_peers_forwarded(struct sup_peers *pp, size_t bytes);
+/* Look at the subscribers' sockets: name those behind, cut off those that
+ * read nothing while more than the budget was forwarded. */
+void sup_peers_scan(struct sup_peers *pp);
+/* "bus_memory" in the status object. */
+void sup_peers_json(const struct sup_peers *pp, struct ts_jw *w);
+
 /* ---- the groups file (sup_groups.c) ---- */
 
+/* Read the start of /proc/PID/WHAT into buf (n bytes, NUL-terminated).
+ * Returns the bytes read, or -1. */
+ssize_t sup_proc_read(long pid, const char *what, char *buf, size_t n);
 /* The start time of process `pid` (clock ticks since boot), or 0. */
 unsigned long long sup_groups_start_of(pid_t pid);
 /* Rewrite s->groups_path from the process table (no-op when it is ""). */

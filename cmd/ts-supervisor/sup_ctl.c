@@ -26,6 +26,8 @@ sup_status_json(struct sup *s, struct ts_jw *w)
 	ts_jw_ki64(w, "demo_port", s->demo ? s->conf.set.demo_port : 0);
 	ts_jw_kbool(w, "stopping", s->shutting_down);
 	ts_jw_ki64(w, "guard", s->guard_pid);
+	if (s->peers)
+		sup_peers_json(s->peers, w);
 	ts_jw_key(w, "services");
 	ts_jw_arr(w);
 	for (int i = 0; i < SUP_MAX_PROCS; i++) {

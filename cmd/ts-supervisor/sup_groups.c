@@ -38,23 +38,33 @@
 
 /* The process group and start time of `pid` from /proc; 0, or -1 when it
  * is not there (or is a zombie: it holds nothing any more). */
+ssize_t
+sup_proc_read(long pid, const char *what, char *buf, size_t n)
+{
+	char path[64];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/%s", pid, what);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	r = read(fd, buf, n - 1);
+	close(fd);
+	if (r <= 0)
+		return -1;
+	buf[r] = '\0';
+	return r;
+}
+
 static int
 proc_stat(pid_t pid, pid_t *pgrp, unsigned long long *start)
 {
-	char path[64], buf[1024], *p;
+	char buf[1024], *p;
 	char state;
-	int fd;
-	ssize_t n;
 	long long grp;
 
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (sup_proc_read(pid, "stat", buf, sizeof buf) < 0)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	/* the name in parentheses may hold anything: fields follow the last ')' */
 	if (!(p = strrchr(buf, ')')))
 		return -1;

@@ -80,26 +80,29 @@ struct proxy {
 	struct sup *sup;
 };
 
-/* Move one whole message (all its frames) from `from` to `to`. Returns 0,
- * or -1 when `from` had nothing (EAGAIN). A message the far side cannot take
- * is dropped by ZeroMQ's PUB semantics; a consumer sees the gap in seq. */
-static int
+/* Move one whole message (all its frames) from `from` to `to`. Returns its
+ * size in bytes, or -1 when `from` had nothing (EAGAIN). A message the far
+ * side cannot take is dropped by ZeroMQ's PUB semantics; a consumer sees the
+ * gap in seq. */
+static long
 move_message(void *from, void *to)
 {
 	zmq_msg_t f;
 	int more;
+	long bytes = 0;
 
 	do {
 		zmq_msg_init(&f);
 		if (zmq_msg_recv(&f, from, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&f);
-			return -1;
+			return bytes ? bytes : -1;
 		}
+		bytes += (long)zmq_msg_size(&f);
 		more = zmq_msg_more(&f);
 		if (zmq_msg_send(&f, to, more ? ZMQ_SNDMORE : 0) < 0)
 			zmq_msg_close(&f);
 	} while (more);
-	return 0;
+	return bytes;
 }
 
 static void
@@ -108,9 +111,13 @@ on_xsub(struct ts_loop *l, void *sock, int fd, short rev, void *arg)
 	struct proxy *p = arg;
 
 	(void)l, (void)fd, (void)rev;
+	long bytes;
+
 	/* a bounded batch, so subscriptions are not starved by a flood */
-	for (int i = 0; i < 4096 && move_message(sock, p->xpub) == 0; i++)
+	for (int i = 0; i < 4096 && (bytes = move_message(sock, p->xpub)) >= 0; i++) {
 		p->forwarded++;
+		sup_peers_forwarded(p->sup->peers, (size_t)bytes);
+	}
 }
 
 static void
@@ -209,13 +216,14 @@ release_ownership(struct proxy *p)
 }
 
 static void *
-bound(int type, const char *endpoint)
+bound(int type, const char *endpoint, const struct sup_peers *pp)
 {
 	void *s = zmq_socket(ts_bus_ctx(), type);
 
 	if (!s)
 		ts_die(TS_EXIT_TEMP, "cannot create a socket: %s", zmq_strerror(errno));
 	ts_bus_sockopts(s, type);
+	sup_peers_apply(pp, s, type);
 	ts_bus_secure(s, 1);
 	if (type == ZMQ_XPUB) {
 		/* pass every subscribe and unsubscribe upstream, so the XSUB
@@ -234,6 +242,7 @@ bound(int type, const char *endpoint)
 
 static struct sup sup; /* big (the process table): not on the stack */
 static struct proxy proxy;
+static struct sup_peers peers;
 
 static void
 publish_status(struct sup *s)
@@ -247,7 +256,11 @@ publish_status(struct sup *s)
 static void
 on_status_timer(struct ts_loop *l, unsigned id, void *arg)
 {
+	struct sup *s = arg;
+
 	(void)l, (void)id;
+	if (s->peers)
+		sup_peers_scan(s->peers); /* who is behind: named in this status */
 	publish_status(arg);
 }
 
@@ -543,8 +556,10 @@ main(int argc, char **argv)
 	if (!p->ep.tcp)
 		snprintf(s->groups_path, sizeof s->groups_path, "%.300s/groups", p->ep.dir);
 	sup_groups_end_leftovers(s);
-	p->xsub = bound(ZMQ_XSUB, p->ep.pub);
-	p->xpub = bound(ZMQ_XPUB, p->ep.sub);
+	sup_peers_init(&peers, &p->ep);
+	s->peers = &peers;
+	p->xsub = bound(ZMQ_XSUB, p->ep.pub, &peers);
+	p->xpub = bound(ZMQ_XPUB, p->ep.sub, &peers);
 	ctl = sup_ctl_bind(s);
 	s->xpub = p->xpub;
 	s->status_pub.sock = p->xpub;
