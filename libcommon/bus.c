@@ -417,3 +417,14 @@ ts_bus_sub_event(void *xpub, char *topic, size_t n, int *on, int flags)
 	topic[len - 1] = '\0';
 	return 0;
 }
+
+void
+ts_bus_sub_events(void *xpub, ts_bus_want_fn *fn, void *arg)
+{
+	char topic[TS_BUS_TOPIC_MAX];
+	int on, r;
+
+	while ((r = ts_bus_sub_event(xpub, topic, sizeof topic, &on, ZMQ_DONTWAIT)) >= 0)
+		if (r == 0)
+			fn(topic, on, arg);
+}

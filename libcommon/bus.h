@@ -87,6 +87,12 @@ int ts_bus_unsubscribe(void *sub, const char *topic);
  * zmq_recv. Returns 0, -1 (errno) or 1 for a frame that is not a
  * subscription event (skipped). */
 int ts_bus_sub_event(void *xpub, char *topic, size_t n, int *on, int flags);
+/* Read every subscription event waiting on xpub (without blocking) and call
+ * fn with each topic and on (1: subscribed, 0: unsubscribed): a producer's
+ * handler for its XPUB socket's POLLIN. */
+#define TS_BUS_TOPIC_MAX 520
+typedef void ts_bus_want_fn(const char *topic, int on, void *arg);
+void ts_bus_sub_events(void *xpub, ts_bus_want_fn *fn, void *arg);
 
 /* Bus socket options a program applies to sockets it makes itself. */
 void ts_bus_sockopts(void *sock, int type);

@@ -9,7 +9,7 @@
 #include "sup.h"
 #include "tm.h"
 
-/* What runs with no config at all. Feeds and candles do not tell readiness
+/* What runs with no config at all. Feeds, candles and scans do not tell readiness
  * yet: they are taken as ready once they have run for a second. */
 const char sup_builtin_ini[] =
 "[supervisor]\n"
@@ -39,7 +39,12 @@ const char sup_builtin_ini[] =
 "command = ts-sim --port {port} --ready-fd {ready_fd} coinbase binance\n"
 "always = yes\n"
 "demo-only = yes\n"
-"ready = fd\n";
+"ready = fd\n"
+"\n"
+"[service scan]\n"
+"topics = scan\n"
+"command = ts-scan\n"
+"ready = 1s\n";
 
 void
 sup_conf_init(struct sup_conf *c)

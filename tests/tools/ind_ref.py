@@ -172,4 +172,5 @@ def main():
         print(" ".join(vals))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -64,13 +64,15 @@ test_builtin(void)
 	sup_conf_init(&c);
 	CHECK_INT(c.errors, 0);
 	CHECK_INT(sup_conf_check(&c), 0);
-	CHECK_INT(c.nsvc, 3);
+	CHECK_INT(c.nsvc, 4);
 	CHECK_STR(c.svc[0].name, "feed-{ex}");
 	CHECK_INT(c.svc[0].npat, 2);
 	CHECK_STR(c.svc[0].pat[1], "book/{ex}");
 	CHECK_STR(c.svc[1].name, "candle");
 	CHECK(c.svc[2].always && c.svc[2].demo_only);
 	CHECK_INT(c.svc[2].ready_us, 0);
+	CHECK_STR(c.svc[3].name, "scan");
+	CHECK_STR(c.svc[3].pat[0], "scan");
 	CHECK_INT(c.set.linger_us, 5000000);
 	CHECK_INT(c.set.demo_port, 8800);
 }
@@ -108,12 +110,12 @@ test_override_and_errors(void)
 	CHECK_INT(c.set.linger_us, 2000000);
 	CHECK_INT(c.svc[0].ready_us, 0);
 	CHECK_STR(c.svc[0].cmd, "ts-feed {ex}"); /* untouched keys stay */
-	CHECK_STR(c.svc[3].name, "store");
-	CHECK(c.svc[3].always);
-	CHECK_STR(c.svc[3].where, "t.ini:7");
+	CHECK_STR(c.svc[4].name, "store"); /* after the 4 built-in services */
+	CHECK(c.svc[4].always);
+	CHECK_STR(c.svc[4].where, "t.ini:7");
 	CHECK_INT(sup_conf_check(&c), 3); /* x, y (no command), z */
-	CHECK(!c.svc[4].enabled);
-	CHECK(c.svc[3].enabled);
+	CHECK(!c.svc[5].enabled);
+	CHECK(c.svc[4].enabled);
 	CHECK_INT(c.errors, 10);
 }
 
