@@ -93,7 +93,8 @@ struct ex_adapter {
 	    const char *body, size_t n);
 	/* Connection f->conn went away: forget its state. */
 	void (*on_disconnect)(struct feed *f);
-	/* Free s->xd. */
+	/* Free s->xd and what it owns. NULL: the core frees s->xd, a block
+	 * that owns nothing. */
 	void (*free_sym)(struct fsym *s);
 	/* An exchange option (-o NAME=VALUE), before the first connection:
 	 * 0, or -1 with *why set when NAME is not one of the exchange's or

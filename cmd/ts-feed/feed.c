@@ -72,6 +72,8 @@ feed_free(struct feed *f)
 		struct fsym *s = f->symv[k];
 		if (f->ex->free_sym)
 			f->ex->free_sym(s);
+		else
+			free(s->xd);
 		ts_book_free(&s->book);
 		free(s->held);
 		free(s);

@@ -82,13 +82,6 @@ cs(struct fsym *s)
 	return s->xd;
 }
 
-static void
-cb_free_sym(struct fsym *s)
-{
-	free(s->xd);
-	s->xd = NULL;
-}
-
 /* Coinbase sends a level2 snapshot on subscription: a book found out of
  * sync for a reason of its own (crossed, a malformed update of its product)
  * is rebuilt by unsubscribing and subscribing its level2 again, which
@@ -633,6 +626,5 @@ static struct ex_adapter coinbase = {
 	.on_message = cb_on_message,
 	.book_resync = cb_book_resync,
 	.backfill = NULL, /* no trade history by id: gaps are reported */
-	.free_sym = cb_free_sym,
 };
 EX_REGISTER(coinbase)

@@ -87,13 +87,6 @@ ks(struct fsym *s)
 	return s->xd;
 }
 
-static void
-kr_free_sym(struct fsym *s)
-{
-	free(s->xd);
-	s->xd = NULL;
-}
-
 /* The members of obj (in validated text) named keys[0..n), the first of
  * each, into out[i]: returns the bits (1 << i) of those found. */
 static unsigned
@@ -883,7 +876,6 @@ static struct ex_adapter kraken = {
 	.book_resync = kr_book_resync,
 	.backfill = kr_backfill,
 	.on_rest = kr_on_rest,
-	.free_sym = kr_free_sym,
 	.option = kr_option,
 	.options_help = "depth=10|25|100|500|1000",
 };
