@@ -155,24 +155,6 @@ static const struct option long_opts[] = {
 	{ 0, 0, 0, 0 },
 };
 
-/* Where the option being set comes from: "" for the command line, else
- * "FILE:LINE" of its key in the config. A bad value names it. */
-static char opt_from[PATH_MAX + 32];
-
-__attribute__((noreturn, format(printf, 1, 2))) static void
-bad_opt(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (opt_from[0])
-		ts_die(TS_EXIT_USAGE, "%s: %s", opt_from, msg);
-	ts_usage_error(NULL, "%s", msg);
-}
-
 /* The line of KEY in FILE's [store] section (GKeyFile keeps none), 0 when
  * it cannot be told. */
 static int
@@ -199,6 +181,24 @@ key_line(const char *path, const char *key)
 	return found;
 }
 
+/* Where the option being set comes from: NULL for the command line, else
+ * the config file and the key (its line is looked up only for an error). */
+static const char *opt_file, *opt_key;
+
+__attribute__((noreturn, format(printf, 1, 2))) static void
+bad_opt(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (opt_file)
+		ts_die(TS_EXIT_USAGE, "%s:%d: %s", opt_file, key_line(opt_file, opt_key), msg);
+	ts_usage_error(NULL, "%s", msg);
+}
+
 static long
 num_arg(const char *name, const char *v, long lo, long hi)
 {
@@ -209,7 +209,7 @@ num_arg(const char *name, const char *v, long lo, long hi)
 	n = strtol(v, &end, 10);
 	if (errno || *end || end == v || n < lo || n > hi)
 		bad_opt("bad %s%s '%s': expected a number from %ld to %ld",
-		    opt_from[0] ? "" : "--", name, v,
+		    opt_file ? "" : "--", name, v,
 		    lo, hi);
 	return n;
 }
@@ -221,7 +221,7 @@ dur_arg(const char *name, const char *v)
 
 	if (ts_duration_parse(v, &us) < 0 || us <= 0)
 		bad_opt("bad %s%s '%s': expected a duration such as 100ms or 5s",
-		    opt_from[0] ? "" : "--", name, v);
+		    opt_file ? "" : "--", name, v);
 	return us;
 }
 
@@ -251,7 +251,7 @@ set_opt(struct opts *o, int c, const char *name, const char *v)
 		o->book_hz = strtod(v, NULL);
 		if (!(o->book_hz > 0 && o->book_hz <= 1000))
 			bad_opt("bad %s%s '%s': expected 0 < HZ <= 1000",
-			    opt_from[0] ? "" : "--", name, v);
+			    opt_file ? "" : "--", name, v);
 		break;
 	case O_BOOK_BINS: o->book.nbins = (int)num_arg(name, v, 1, 1000); break;
 	case O_BOOK_BPS: o->book.bin_bps = (int)num_arg(name, v, 1, 10000); break;
@@ -333,9 +333,10 @@ load_config(struct opts *o, const char *path, int must_exist)
 				continue;
 			}
 		}
-		snprintf(opt_from, sizeof opt_from, "%s:%d", path, key_line(path, *k));
+		opt_file = path;
+		opt_key = *k;
 		set_opt(o, lo->val, lo->name, keep(o, v));
-		opt_from[0] = '\0';
+		opt_file = NULL;
 		g_free(v);
 	}
 	g_strfreev(keys);
