@@ -61,7 +61,7 @@ test_expect_success 'each system unit may write where its program writes' '
 	has $d/ts-supervisor.service RuntimeDirectory tradesuite &&
 	has $d/ts-supervisor.service StateDirectory tradesuite &&
 	has $d/ts-supervisor.service CacheDirectory tradesuite &&
-	for u in ts-store ts-alert ts-feed@ ts-gateway; do
+	for u in ts-store ts-alert ts-feed@ ts-gateway ts-scan; do
 		has $d/$u.service ReadWritePaths /run/tradesuite || { echo "# $u: bus"; return 1; }
 		has $d/$u.service ConfigurationDirectory tradesuite || { echo "# $u: config"; return 1; }
 	done &&
